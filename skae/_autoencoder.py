@@ -1,0 +1,503 @@
+"""AutoencoderTransformer: a Keras autoencoder with PCA's scikit-learn interface."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._inference import NumpyAutoencoder
+
+# Rows used to split the training R^2 among components; see explained_variance_ratio_.
+_EV_MAX_SAMPLES = 2000
+
+
+class AutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Autoencoder dimensionality reduction with PCA's interface.
+
+    Fits a Keras 3 autoencoder (TensorFlow backend) that reconstructs ``X`` through a
+    code of ``n_components`` units. ``transform`` returns the code (the encoder's
+    output) and ``inverse_transform`` the decoder's reconstruction of a code.
+
+    The encoder and decoder each add a linear path to a deep path of
+    ``hidden_layer_sizes`` units; with ``init="pca"`` the linear paths start at PCA's
+    projection and the deep paths at zero, so training starts from PCA's
+    reconstruction. ``hidden_layer_sizes=()`` gives a linear autoencoder, whose optimum
+    is PCA's subspace.
+
+    Parameters
+    ----------
+    n_components : int or float, default=2
+        Size of the code. An int is the number of code units (at most
+        ``n_features``). A float in (0, 1) selects, as PCA does, the smallest number of
+        components whose PCA explains at least that fraction of the variance of the
+        training data; ``n_components_`` holds the result.
+
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Units of the encoder's hidden layers, input side first; the decoder mirrors
+        them. ``()`` gives a shallow, linear autoencoder.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers, named as in
+        :class:`~sklearn.neural_network.MLPRegressor`. The code and the reconstruction
+        are linear, as MLPRegressor's output layer is.
+
+    init : {'pca', 'random'}, default='pca'
+        ``'pca'`` starts the linear paths at PCA's projection (fitted on the training
+        data) and the deep paths' last layers at zero; ``'random'`` initialises every
+        layer with Glorot-uniform weights.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    batch_size : int, default=64
+        Rows per gradient step (clipped to the number of training rows).
+
+    learning_rate : float, default=3e-3
+        Learning rate of the Adam optimiser.
+
+    tol : float, default=1e-4
+        Minimum improvement of the training loss (or, with ``early_stopping``, of
+        the validation R^2) that resets the patience counter. The loss is the fraction
+        of variance left unexplained, so ``tol`` has the same meaning whatever the
+        units of ``X``.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` after which training stops.
+
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows, stop when their reconstruction
+        R^2 stops improving, and keep the weights of the best epoch, the initial
+        weights included (with ``init="pca"``, PCA's solution). Unlike MLPRegressor's
+        default, on by default: deep autoencoders overfit small data sets, and
+        measured on digits it gave better held-out R^2 in fewer epochs.
+
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping=True``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the batch order and the validation split. The same
+        int gives bit-identical weights and outputs; global random state is neither
+        read nor changed.
+
+    verbose : int, default=0
+        ``1`` shows Keras's progress bar over epochs; ``0`` is silent.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Number of code units.
+
+    encoder_, decoder_, model_ : keras.Model
+        The encoder (``X`` to code), the decoder (code to reconstruction) and the full
+        autoencoder, which holds the other two and shares their weights. ``model_`` is
+        compiled with the Adam optimiser used in training and ``"mse"``, so
+        ``model_.fit(X, X)`` trains further; ``transform`` follows such training.
+
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean of the rows passed to ``fit``.
+
+    explained_variance_ : ndarray of shape (n_components_,)
+        Variance of the training data explained by each code unit, largest first (the
+        code units are ordered so after fit). Unit ``j`` is credited in proportion to
+        the reconstruction R^2 lost when it alone is held at its training mean
+        (measured on up to 2000 training rows), and the credits are scaled so that
+        they sum to the training R^2 times the total variance (``ddof=1``, as PCA's).
+        For orthogonal linear codes, such as PCA's, this is each component's variance.
+
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
+        ``explained_variance_`` over the total variance of the training data. Its sum
+        equals ``score(X_train)``; for PCA the same holds.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss per epoch: mean squared reconstruction error over the mean
+        feature variance of the training rows, i.e. an estimate of ``1 - R^2``.
+
+    best_loss_ : float or None
+        Lowest training loss; ``None`` with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        Validation R^2 per epoch with ``early_stopping``, else ``None``.
+
+    best_validation_score_ : float or None
+        Best validation R^2 with ``early_stopping``, else ``None``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear method this estimator starts from.
+    sklearn.neural_network.MLPRegressor : Same training vocabulary.
+
+    Notes
+    -----
+    Output dtype follows the input: float32 in, float32 out; float64 (or any other
+    numeric dtype) in, float64 out. The network holds float32 weights; ``transform``
+    and ``inverse_transform`` run a NumPy pass over a float64 copy of them, so a row
+    gives the same output alone or in a batch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(n_components=8, max_iter=5, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 8)
+    >>> bool(ae.score(X) > 0.5)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+        ],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "init": [StrOptions({"pca", "random"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        init="pca",
+        max_iter=200,
+        batch_size=64,
+        learning_rate=3e-3,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=True,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to reconstruct X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        # A failed fit must leave an earlier fit usable: restore every attribute.
+        state = self.__dict__.copy()
+        try:
+            self._fit(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+        return self
+
+    def _fit(self, X):
+        from ._network import build_autoencoder, init_from_pca, pca_basis
+        from ._training import train
+
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        hidden = self._validate_hidden_layer_sizes()
+        rng = check_random_state(self.random_state)
+        X_train, X_val = X, None
+        if self.early_stopping:
+            X_train, X_val = train_test_split(
+                X, test_size=self.validation_fraction, random_state=rng
+            )
+        mean = X.mean(axis=0)
+        scale = np.sqrt(X.var(axis=0).mean())
+        scale = scale if scale > 0 else 1.0
+        X_std = (X_train - mean) / scale
+        n_components = self._resolve_n_components(X_std)
+
+        model, encoder, decoder = build_autoencoder(
+            X.shape[1],
+            n_components,
+            hidden,
+            self.activation,
+            mean,
+            scale,
+            seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
+        )
+        if self.init == "pca":
+            basis = pca_basis(X_std, n_components, rng)
+            init_from_pca(encoder, decoder, basis, X_std.mean(axis=0))
+        keras = _keras()
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
+        history = train(
+            model,
+            X_train.astype(np.float32),
+            None if X_val is None else X_val.astype(np.float32),
+            params=self.get_params(),
+            rng=rng,
+            scale=scale,
+        )
+
+        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
+        self.n_components_ = n_components
+        self.mean_ = mean
+        self.n_iter_ = len(history.loss_curve)
+        self.loss_curve_ = history.loss_curve
+        self.best_loss_ = None if self.early_stopping else history.best_loss
+        self.validation_scores_ = (
+            history.validation_scores if self.early_stopping else None
+        )
+        self.best_validation_score_ = (
+            history.best_validation_score if self.early_stopping else None
+        )
+        self._order_code_units(X, rng)
+        if not history.converged:
+            warnings.warn(
+                f"Maximum iterations ({self.max_iter}) reached and the optimization "
+                "hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _validate_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {sizes}."
+            )
+        return sizes
+
+    def _resolve_n_components(self, X_std):
+        n_samples, n_features = X_std.shape
+        if isinstance(self.n_components, Integral):
+            if self.n_components > n_features:
+                raise ValueError(
+                    f"n_components={self.n_components} must be at most the number of "
+                    f"features, n_features={n_features}."
+                )
+            return int(self.n_components)
+        from sklearn.decomposition import PCA
+
+        return int(
+            PCA(n_components=self.n_components, svd_solver="full")
+            .fit(X_std)
+            .n_components_
+        )
+
+    def _order_code_units(self, X, rng):
+        """Order code units by explained variance and set the explained_variance_*."""
+        from ._network import permute_code
+
+        self._refresh_forward()
+        rows = X
+        if X.shape[0] > _EV_MAX_SAMPLES:
+            rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
+        Z = self._forward.encode(rows, np.float64)
+        r2_all = _r2(rows, self._forward.decode(Z, np.float64))
+        importance = np.empty(self.n_components_)
+        for j in range(self.n_components_):
+            Z_held = Z.copy()
+            Z_held[:, j] = Z[:, j].mean()
+            importance[j] = r2_all - _r2(rows, self._forward.decode(Z_held, np.float64))
+        importance = np.maximum(importance, 0.0)
+        order = np.argsort(-importance, kind="stable")
+        permute_code(self.encoder_, self.decoder_, order)
+        self._refresh_forward()
+        shares = importance[order]
+
+        total_r2 = self._score(X)
+        share_sum = shares.sum()
+        if share_sum == 0:
+            shares, share_sum = np.ones_like(shares), len(shares)
+        ratio = shares * (total_r2 / share_sum)
+        total_var = X.var(axis=0, ddof=1).sum()
+        self.explained_variance_ratio_ = ratio
+        self.explained_variance_ = ratio * total_var
+
+    def _refresh_forward(self):
+        """Snapshot the Keras weights for the NumPy inference path."""
+        self._forward = NumpyAutoencoder(self.encoder_, self.decoder_)
+        self._forward_step = _optimizer_step(self.model_)
+
+    def _current_forward(self):
+        # Training model_ further (model_.fit) steps its optimizer: take a new snapshot.
+        if _optimizer_step(self.model_) != self._forward_step:
+            self._refresh_forward()
+        return self._forward
+
+    def transform(self, X):
+        """Encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            The code of each row, float32 for float32 input and float64 otherwise.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._current_forward().encode(X, X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, as returned by ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructions, float32 for float32 input and float64 otherwise.
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float64, np.float32])
+        if X.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but inverse_transform of "
+                f"{self.__class__.__name__} is expecting {self.n_components_} features "
+                "(n_components_) as input."
+            )
+        return self._current_forward().decode(X, X.dtype)
+
+    def score(self, X, y=None):
+        """Reconstruction R^2 of X, variance-weighted over features.
+
+        ``1 - sum((X - X_hat)**2) / sum((X - X.mean(axis=0))**2)``, with ``X_hat`` the
+        reconstruction of ``X``. Higher is better; for PCA the same formula on its
+        training data equals ``explained_variance_ratio_.sum()``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._score(X)
+
+    def _score(self, X):
+        forward = self._current_forward()
+        return _r2(X, forward.decode(forward.encode(X, np.float64), np.float64))
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each row.
+
+        Higher is more typical of the training data: useful for anomaly detection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        forward = self._current_forward()
+        X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
+        return -np.mean((X - X_hat) ** 2, axis=1)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __getstate__(self):
+        # Keras pickles model_ natively; the encoder and decoder live inside it and are
+        # taken back out on load, so the three keep sharing their weights.
+        state = dict(super().__getstate__())  # object's is the live __dict__
+        for name in ("encoder_", "decoder_", "_forward", "_forward_step"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self.encoder_ = self.model_.get_layer("encoder")
+            self.decoder_ = self.model_.get_layer("decoder")
+            self._refresh_forward()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _keras():
+    from ._backend import import_keras
+
+    return import_keras()
+
+
+def _optimizer_step(model):
+    return int(model.optimizer.iterations.numpy())
+
+
+def _r2(X, X_hat):
+    return float(r2_score(X, X_hat, multioutput="variance_weighted"))

@@ -1,0 +1,96 @@
+"""Side-by-side comparison of an estimator with PCA at several code sizes."""
+
+import time
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_array
+
+
+def reconstruction_r2(estimator, X):
+    """Variance-weighted R^2 of ``estimator.inverse_transform(estimator.transform(X))``.
+
+    For a PCA fitted on ``X`` this equals ``explained_variance_ratio_.sum()``.
+    """
+    X_hat = estimator.inverse_transform(estimator.transform(X))
+    return float(r2_score(X, X_hat, multioutput="variance_weighted"))
+
+
+def compare_with_pca(estimator, X, X_test=None, n_components=(2, 8, 16)):
+    """Fit PCA and ``estimator`` at each code size and compare their reconstructions.
+
+    Parameters
+    ----------
+    estimator : estimator with ``n_components`` and ``inverse_transform``
+        Cloned and fitted once per code size, e.g. an
+        :class:`~skae.AutoencoderTransformer`.
+
+    X : array-like of shape (n_samples, n_features)
+        Training data.
+
+    X_test : array-like of shape (n_test, n_features), default=None
+        Held-out data; without it the ``*_test_r2`` entries are ``nan``.
+
+    n_components : iterable of int, default=(2, 8, 16)
+        Code sizes to compare.
+
+    Returns
+    -------
+    records : list of dict
+        One dict per code size (``pandas.DataFrame(records)`` makes a table):
+        ``n_components``, then for ``pca`` and ``ae`` (the estimator)
+        ``*_explained_variance`` (reconstruction R^2 on ``X``, PCA's
+        ``explained_variance_ratio_.sum()``), ``*_test_r2`` (on ``X_test``) and
+        ``*_fit_seconds``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from skae import compare_with_pca
+    >>> X = load_digits().data / 16
+    >>> rows = compare_with_pca(PCA(), X, n_components=[2])
+    >>> round(rows[0]["pca_explained_variance"], 4) == round(
+    ...     rows[0]["ae_explained_variance"], 4)
+    True
+    """
+    X = check_array(X)
+    X_test = None if X_test is None else check_array(X_test)
+    records = []
+    for k in n_components:
+        row = {"n_components": int(k)}
+        models = (("pca", PCA(n_components=k)), ("ae", clone(estimator)))
+        for prefix, model in models:
+            model.set_params(n_components=k)
+            start = time.perf_counter()
+            model.fit(X)
+            row[f"{prefix}_fit_seconds"] = time.perf_counter() - start
+            row[f"{prefix}_explained_variance"] = reconstruction_r2(model, X)
+            row[f"{prefix}_test_r2"] = (
+                np.nan if X_test is None else reconstruction_r2(model, X_test)
+            )
+        records.append(row)
+    return records
+
+
+def format_table(records):
+    """Render ``compare_with_pca``'s records as a fixed-width text table."""
+    columns = [
+        ("n_components", "k", "{:d}"),
+        ("pca_explained_variance", "PCA EV", "{:.4f}"),
+        ("ae_explained_variance", "AE EV", "{:.4f}"),
+        ("pca_test_r2", "PCA test R2", "{:.4f}"),
+        ("ae_test_r2", "AE test R2", "{:.4f}"),
+        ("pca_fit_seconds", "PCA fit s", "{:.3f}"),
+        ("ae_fit_seconds", "AE fit s", "{:.2f}"),
+    ]
+    cells = [[title for _, title, _ in columns]]
+    cells += [[fmt.format(row[key]) for key, _, fmt in columns] for row in records]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = [
+        "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

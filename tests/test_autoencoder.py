@@ -1,0 +1,229 @@
+"""Fit, transform, inverse_transform, score and the fitted attributes."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+
+from skae import AutoencoderTransformer
+
+from ._settings import FAST
+
+
+@pytest.fixture(scope="module")
+def fitted(digits_split):
+    X_train, _ = digits_split
+    return AutoencoderTransformer(8, **FAST).fit(X_train)
+
+
+def test_shapes_and_attributes(fitted, digits_split):
+    X_train, X_test = digits_split
+    Z = fitted.transform(X_test)
+    assert Z.shape == (X_test.shape[0], 8)
+    assert fitted.inverse_transform(Z).shape == X_test.shape
+    assert fitted.n_components_ == 8
+    assert fitted.n_features_in_ == 64
+    assert fitted.n_iter_ == len(fitted.loss_curve_) == 5
+    assert_allclose(fitted.mean_, X_train.mean(axis=0))
+    assert fitted.encoder_.output_shape == (None, 8)
+    assert fitted.decoder_.output_shape == (None, 64)
+
+
+def test_score_is_variance_weighted_reconstruction_r2(fitted, digits_split):
+    _, X_test = digits_split
+    X_hat = fitted.inverse_transform(fitted.transform(X_test))
+    expected = r2_score(X_test, X_hat, multioutput="variance_weighted")
+    assert fitted.score(X_test) == pytest.approx(expected, rel=1e-6)
+
+
+def test_score_equals_explained_variance_ratio_for_pca(digits):
+    # score()'s formula gives PCA's explained variance on PCA's training data.
+    pca = PCA(8).fit(digits)
+    X_hat = pca.inverse_transform(pca.transform(digits))
+    r2 = r2_score(digits, X_hat, multioutput="variance_weighted")
+    assert r2 == pytest.approx(pca.explained_variance_ratio_.sum(), rel=1e-10)
+
+
+def test_explained_variance_sums_to_training_score(fitted, digits_split):
+    X_train, _ = digits_split
+    ratio = fitted.explained_variance_ratio_
+    assert ratio.shape == (8,)
+    assert np.all(np.diff(ratio) <= 0), "components must be ordered largest first"
+    assert ratio.sum() == pytest.approx(fitted.score(X_train), rel=1e-9)
+    total_var = X_train.var(axis=0, ddof=1).sum()
+    assert_allclose(fitted.explained_variance_, ratio * total_var)
+
+
+def test_score_samples_is_negative_reconstruction_error(fitted, digits_split):
+    _, X_test = digits_split
+    X_hat = fitted.inverse_transform(fitted.transform(X_test))
+    assert_allclose(fitted.score_samples(X_test), -((X_test - X_hat) ** 2).mean(axis=1))
+    # Rows unlike the training data score lower.
+    noise = np.random.RandomState(0).uniform(size=(20, 64))
+    assert fitted.score_samples(noise).mean() < fitted.score_samples(X_test).mean()
+
+
+def test_transform_matches_the_keras_encoder(fitted, digits_split):
+    _, X_test = digits_split
+    X32 = X_test.astype(np.float32)
+    keras_code = np.asarray(fitted.encoder_(X32))
+    assert_allclose(fitted.transform(X32), keras_code, rtol=1e-5, atol=1e-5)
+    keras_rec = np.asarray(fitted.decoder_(keras_code))
+    assert_allclose(
+        fitted.inverse_transform(keras_code), keras_rec, rtol=1e-5, atol=1e-5
+    )
+    assert_allclose(np.asarray(fitted.model_(X32)), keras_rec, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_dtype_follows_input(fitted, digits_split, dtype):
+    _, X_test = digits_split
+    Z = fitted.transform(X_test.astype(dtype))
+    assert Z.dtype == dtype
+    assert fitted.inverse_transform(Z).dtype == dtype
+    assert fitted.transform(X_test.astype(np.int64)).dtype == np.float64
+
+
+def test_row_alone_equals_row_in_batch(fitted, digits_split):
+    _, X_test = digits_split
+    X32 = X_test[:50].astype(np.float32)
+    alone = np.vstack([fitted.transform(X32[i : i + 1]) for i in range(50)])
+    assert_array_equal(alone, fitted.transform(X32))
+
+
+def test_same_random_state_gives_bit_identical_fits(digits_split):
+    X_train, X_test = digits_split
+    first = AutoencoderTransformer(4, **FAST).fit(X_train)
+    # An unrelated model in between must not disturb the second fit.
+    AutoencoderTransformer(3, hidden_layer_sizes=(5,), max_iter=2).fit(X_train[:100])
+    second = AutoencoderTransformer(4, **FAST).fit(X_train)
+    for w1, w2 in zip(
+        first.model_.get_weights(), second.model_.get_weights(), strict=True
+    ):
+        assert_array_equal(w1, w2)
+    assert_array_equal(first.transform(X_test), second.transform(X_test))
+    other = AutoencoderTransformer(4, **{**FAST, "random_state": 1}).fit(X_train)
+    assert not np.array_equal(first.transform(X_test), other.transform(X_test))
+
+
+def test_fit_leaves_global_random_state_alone(digits_split):
+    import tensorflow as tf
+
+    X_train, _ = digits_split
+    np.random.seed(123)
+    tf.random.set_seed(7)
+    expected_np = np.random.rand()
+    expected_tf = tf.random.uniform(()).numpy()
+    np.random.seed(123)
+    tf.random.set_seed(7)
+    AutoencoderTransformer(4, **FAST).fit(X_train)
+    assert np.random.rand() == expected_np
+    assert tf.random.uniform(()).numpy() == expected_tf
+
+
+def test_encoder_and_decoder_share_weights_with_model(digits_split):
+    X_train, X_test = digits_split
+    ae = AutoencoderTransformer(8, **FAST).fit(X_train)
+    encoder_layers = {id(v) for v in ae.encoder_.weights}
+    assert encoder_layers <= {id(v) for v in ae.model_.weights}
+    before = ae.transform(X_test)
+    # Training the full Keras model further reaches transform().
+    ae.model_.fit(X_train, X_train, epochs=1, verbose=0)
+    assert not np.allclose(before, ae.transform(X_test))
+    assert_allclose(
+        ae.transform(X_test.astype(np.float32)),
+        np.asarray(ae.encoder_(X_test.astype(np.float32))),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+def test_loss_curve_is_fraction_of_variance_unexplained(digits_split):
+    X_train, _ = digits_split
+    ae = AutoencoderTransformer(8, hidden_layer_sizes=(), max_iter=3, random_state=0)
+    ae.fit(X_train)
+    # Starting from PCA, the first epoch's loss is close to PCA's unexplained variance.
+    pca = PCA(8).fit(X_train)
+    assert ae.loss_curve_[0] == pytest.approx(
+        1 - pca.explained_variance_ratio_.sum(), rel=0.05
+    )
+    # Units do not matter: scaling X scales nothing in the loss.
+    ae100 = AutoencoderTransformer(8, hidden_layer_sizes=(), max_iter=3, random_state=0)
+    ae100.fit(X_train * 100)
+    assert_allclose(ae100.loss_curve_, ae.loss_curve_, rtol=1e-3)
+
+
+def test_convergence_warning_and_stopping(small_data):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(2\\)"):
+        AutoencoderTransformer(2, max_iter=2, random_state=0).fit(small_data)
+    # A loose tol stops well before max_iter, without a warning.
+    ae = AutoencoderTransformer(
+        2, max_iter=500, tol=10.0, n_iter_no_change=2, early_stopping=False
+    )
+    ae.fit(small_data)
+    # Epoch 1 improves on an infinite best loss; epochs 2-4 exceed n_iter_no_change=2.
+    assert ae.n_iter_ == 4
+    assert ae.best_loss_ == min(ae.loss_curve_)
+
+
+def test_early_stopping_keeps_best_validation_weights(digits_split):
+    X_train, _ = digits_split
+    ae = AutoencoderTransformer(
+        4, hidden_layer_sizes=(16,), early_stopping=True, max_iter=15, random_state=0
+    ).fit(X_train)
+    assert len(ae.validation_scores_) == ae.n_iter_
+    assert ae.best_validation_score_ >= max(ae.validation_scores_)
+    assert ae.best_loss_ is None
+
+
+def test_no_early_stopping_attributes():
+    ae = AutoencoderTransformer(2, early_stopping=False, **FAST)
+    ae.fit(np.random.RandomState(0).rand(30, 5))
+    assert ae.validation_scores_ is None and ae.best_validation_score_ is None
+
+
+def test_float_n_components_selects_like_pca(digits):
+    ae = AutoencoderTransformer(0.8, **FAST).fit(digits)
+    pca = PCA(0.8).fit(digits)
+    assert ae.n_components_ == pca.n_components_
+    assert ae.transform(digits).shape[1] == pca.n_components_
+
+
+def test_hidden_layer_sizes_int_and_tuple(small_data):
+    one = AutoencoderTransformer(2, hidden_layer_sizes=7, max_iter=1, random_state=0)
+    one.fit(small_data)
+    assert one.encoder_.get_layer("encoder_hidden_0").units == 7
+    two = AutoencoderTransformer(
+        2, hidden_layer_sizes=(9, 5), max_iter=1, random_state=0
+    )
+    two.fit(small_data)
+    assert [two.decoder_.get_layer(f"decoder_hidden_{i}").units for i in (0, 1)] == [
+        5,
+        9,
+    ]
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+def test_activations_match_keras(activation, digits_split):
+    X_train, X_test = digits_split
+    ae = AutoencoderTransformer(
+        3,
+        hidden_layer_sizes=(6,),
+        activation=activation,
+        init="random",
+        max_iter=2,
+        random_state=0,
+    ).fit(X_train)
+    X32 = X_test.astype(np.float32)
+    assert_allclose(
+        ae.transform(X32), np.asarray(ae.encoder_(X32)), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_verbose_shows_progress(small_data, capsys):
+    AutoencoderTransformer(2, max_iter=2, verbose=1, random_state=0).fit(small_data)
+    assert "loss" in capsys.readouterr().out
+    AutoencoderTransformer(2, max_iter=2, verbose=0, random_state=0).fit(small_data)
+    assert capsys.readouterr().out == ""

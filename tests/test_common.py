@@ -1,0 +1,18 @@
+"""scikit-learn's estimator checks, all of them, with no expected failures."""
+
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skae import AutoencoderTransformer
+
+from ._settings import FAST
+
+
+@parametrize_with_checks([AutoencoderTransformer(**FAST)])
+def test_sklearn_compatible_estimator(estimator, check):
+    with warnings.catch_warnings():
+        # FAST trains 5 epochs on purpose; the warning is expected and not under test.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
