@@ -86,7 +86,8 @@ class AutoencoderTransformer(
         measured on digits it gave better held-out R^2 in fewer epochs.
 
     validation_fraction : float, default=0.1
-        Fraction of rows held out when ``early_stopping=True``.
+        Fraction of rows held out when ``early_stopping=True`` (no row is held out
+        for a linear autoencoder started at PCA, which does not train).
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the batch order and the validation split. The same
@@ -105,7 +106,8 @@ class AutoencoderTransformer(
         The encoder (``X`` to code), the decoder (code to reconstruction) and the full
         autoencoder, which holds the other two and shares their weights. ``model_`` is
         compiled with the Adam optimiser used in training and ``"mse"``, so
-        ``model_.fit(X, X)`` trains further; ``transform`` follows such training.
+        ``model_.fit(X, X)`` trains further; ``transform`` follows such training
+        (after other changes to the weights, call :meth:`reload_weights`).
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the rows passed to ``fit``.
@@ -122,21 +124,30 @@ class AutoencoderTransformer(
         ``explained_variance_`` over the total variance of the training data. Its sum
         equals ``score(X_train)``; for PCA the same holds.
 
+    components_ : ndarray of shape (n_components_, n_features)
+        Linear autoencoders (``hidden_layer_sizes=()``) only: an orthonormal basis of
+        the decoder's span, the principal axes of the training reconstructions with
+        the largest variance first, signed as PCA's. At PCA's optimum these are PCA's
+        ``components_``.
+
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run. ``0`` for a linear autoencoder with ``init="pca"``:
+        PCA's projection is already the exact minimum of its training loss
+        (Eckart-Young), so no epoch could improve it.
 
     loss_curve_ : list of float
         Training loss per epoch: mean squared reconstruction error over the mean
         feature variance of the training rows, i.e. an estimate of ``1 - R^2``.
 
     best_loss_ : float or None
-        Lowest training loss; ``None`` with ``early_stopping``.
+        Lowest training loss; ``None`` when rows were held out for early stopping.
 
     validation_scores_ : list of float or None
-        Validation R^2 per epoch with ``early_stopping``, else ``None``.
+        Validation R^2 per epoch when rows were held out, else ``None``.
 
     best_validation_score_ : float or None
-        Best validation R^2 with ``early_stopping``, else ``None``.
+        Best validation R^2 (the initial weights' included) when rows were held
+        out, else ``None``.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -250,13 +261,16 @@ class AutoencoderTransformer(
 
     def _fit(self, X):
         from ._network import build_autoencoder, init_from_pca, pca_basis
-        from ._training import train
+        from ._training import released_gradient_registrations, train
 
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         hidden = self._validate_hidden_layer_sizes()
         rng = check_random_state(self.random_state)
+        # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
+        # squared error, so from init="pca" no epoch runs and no row is held out.
+        start_is_optimal = not hidden and self.init == "pca"
         X_train, X_val = X, None
-        if self.early_stopping:
+        if self.early_stopping and not start_is_optimal:
             X_train, X_val = train_test_split(
                 X, test_size=self.validation_fraction, random_state=rng
             )
@@ -279,29 +293,35 @@ class AutoencoderTransformer(
             basis = pca_basis(X_std, n_components, rng)
             init_from_pca(encoder, decoder, basis, X_std.mean(axis=0))
         keras = _keras()
-        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
-        history = train(
-            model,
-            X_train.astype(np.float32),
-            None if X_val is None else X_val.astype(np.float32),
-            params=self.get_params(),
-            rng=rng,
-            scale=scale,
-        )
+        # A fixed name: TensorFlow keeps about 35 KB for every distinct variable name it
+        # has seen, and auto-named optimizers ("adam_17") make new ones at every fit.
+        optimizer = keras.optimizers.Adam(self.learning_rate, name="skae_adam")
+        model.compile(optimizer=optimizer, loss="mse")
+        with released_gradient_registrations():
+            history = train(
+                model,
+                X_train.astype(np.float32),
+                None if X_val is None else X_val.astype(np.float32),
+                params=self.get_params(),
+                rng=rng,
+                scale=scale,
+                start_is_optimal=start_is_optimal,
+            )
 
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.n_components_ = n_components
         self.mean_ = mean
         self.n_iter_ = len(history.loss_curve)
         self.loss_curve_ = history.loss_curve
-        self.best_loss_ = None if self.early_stopping else history.best_loss
-        self.validation_scores_ = (
-            history.validation_scores if self.early_stopping else None
-        )
-        self.best_validation_score_ = (
-            history.best_validation_score if self.early_stopping else None
-        )
+        self.best_loss_ = None if X_val is not None else history.best_loss
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        if X_val is not None:
+            self.validation_scores_ = history.validation_scores
+            self.best_validation_score_ = history.best_validation_score
         self._order_code_units(X, rng)
+        if not hidden:
+            self.components_ = self._principal_axes(X)
         if not history.converged:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
@@ -366,16 +386,51 @@ class AutoencoderTransformer(
         self.explained_variance_ratio_ = ratio
         self.explained_variance_ = ratio * total_var
 
+    def _principal_axes(self, X):
+        """Orthonormal basis of the linear decoder's span, as PCA's ``components_``.
+
+        The axes are the principal directions of the training reconstructions,
+        largest variance first, each signed so that its largest entry is positive (the
+        rule of scikit-learn's ``svd_flip`` for PCA).
+        """
+        kernel = self._forward.decode.linear[0]  # (n_components, n_features)
+        Z = self._forward.encode(X, np.float64)
+        q, r = np.linalg.qr(kernel.T)  # reconstructions are Z @ r.T @ q.T
+        code_cov = np.atleast_2d(np.cov(Z, rowvar=False))
+        variance, rotation = np.linalg.eigh(r @ code_cov @ r.T)
+        axes = (q @ rotation[:, np.argsort(variance)[::-1]]).T
+        signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
+        return axes * signs[:, None]
+
     def _refresh_forward(self):
         """Snapshot the Keras weights for the NumPy inference path."""
         self._forward = NumpyAutoencoder(self.encoder_, self.decoder_)
-        self._forward_step = _optimizer_step(self.model_)
+        self._forward_history = getattr(self.model_, "history", None)
 
     def _current_forward(self):
-        # Training model_ further (model_.fit) steps its optimizer: take a new snapshot.
-        if _optimizer_step(self.model_) != self._forward_step:
+        # Every model_.fit() installs a new History object on model_.history: a check
+        # that costs nanoseconds, where reading a TensorFlow variable costs ~20 us.
+        if getattr(self.model_, "history", None) is not self._forward_history:
             self._refresh_forward()
         return self._forward
+
+    def reload_weights(self):
+        """Take the Keras models' current weights into ``transform`` and co.
+
+        ``transform``, ``inverse_transform``, ``score`` and ``score_samples`` run a
+        fast NumPy pass over a copy of the weights. The copy is renewed by ``fit``
+        and after ``model_.fit(...)``; call this method after changing the weights
+        in any other way (``set_weights``, ``train_on_batch``, training
+        ``encoder_`` or ``decoder_`` on their own).
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        check_is_fitted(self)
+        self._refresh_forward()
+        return self
 
     def transform(self, X):
         """Encode X.
@@ -472,7 +527,7 @@ class AutoencoderTransformer(
         # Keras pickles model_ natively; the encoder and decoder live inside it and are
         # taken back out on load, so the three keep sharing their weights.
         state = dict(super().__getstate__())  # object's is the live __dict__
-        for name in ("encoder_", "decoder_", "_forward", "_forward_step"):
+        for name in ("encoder_", "decoder_", "_forward", "_forward_history"):
             state.pop(name, None)
         return state
 
@@ -493,10 +548,6 @@ def _keras():
     from ._backend import import_keras
 
     return import_keras()
-
-
-def _optimizer_step(model):
-    return int(model.optimizer.iterations.numpy())
 
 
 def _r2(X, X_hat):

@@ -6,6 +6,8 @@ global random state. Here every epoch runs inside one traced function over a bat
 drawn from a NumPy generator, so the same seed gives bit-identical weights.
 """
 
+import contextlib
+
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow
@@ -58,8 +60,41 @@ def make_epoch_function(model, optimizer, n_features, batch_size, scale):
     return run_epoch
 
 
-def train(model, X, X_val, *, params, rng, scale):
-    """Train ``model`` in place on float32 arrays; return a :class:`History`."""
+@contextlib.contextmanager
+def released_gradient_registrations():
+    """Remove the gradient registrations that tracing inside the block adds.
+
+    Keras's TensorFlow optimizer sums gradients through ``all_reduce``, whose custom
+    gradient registers a ``CustomGradient-N`` entry in TensorFlow's global gradient
+    registry each time a training step is traced (tensorflow#80895). The entry holds
+    the traced graph and, through it, the model: about 6 MB per fit, kept forever,
+    which a grid search of hundreds of fits turns into gigabytes. Once the traced
+    function is gone nothing can use the entry, so it is removed. Only entries added
+    by this block are touched; models the caller holds keep theirs. The registry is
+    private TensorFlow API: if it moves, this does nothing.
+    """
+    try:
+        from tensorflow.python.framework import ops
+
+        registry = ops._gradient_registry._registry
+    except (ImportError, AttributeError):  # pragma: no cover - other TF versions
+        yield
+        return
+    before = set(registry)
+    try:
+        yield
+    finally:
+        for name in set(registry) - before:
+            if name.startswith("CustomGradient-"):
+                registry.pop(name, None)
+
+
+def train(model, X, X_val, *, params, rng, scale, start_is_optimal=False):
+    """Train ``model`` in place on float32 arrays; return a :class:`History`.
+
+    ``start_is_optimal`` says the initial weights already minimise the training loss
+    (a linear autoencoder started at PCA's solution): no epoch is run.
+    """
     keras = import_keras()
     tf = import_tensorflow()
     optimizer = model.optimizer
@@ -80,6 +115,10 @@ def train(model, X, X_val, *, params, rng, scale):
         history.best_weights = initial_weights
     else:
         initial_loss = _loss(model, X_t, scale)
+    if start_is_optimal:
+        history.best_loss = None if early_stopping else initial_loss
+        history.converged = True
+        return history
     for epoch in range(params["max_iter"]):
         order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
         loss, r2 = run_epoch(X_t, order, X_val_t)

@@ -1,0 +1,33 @@
+"""Shared by the benchmarks: describe the machine, append a run to RESULTS.md."""
+
+import datetime
+import os
+import platform
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
+
+
+def describe_machine():
+    import numpy
+    import sklearn
+
+    versions = f"numpy {numpy.__version__}, scikit-learn {sklearn.__version__}"
+    try:
+        import keras
+        import tensorflow
+
+        versions += f", keras {keras.__version__}, tensorflow {tensorflow.__version__}"
+    except ImportError:
+        pass
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}, {versions}"
+    )
+
+
+def write_results(command, table):
+    date = datetime.date.today().isoformat()
+    with open(RESULTS, "a") as f:
+        f.write(f"\n## `{command.strip()}`, {date}\n\n")
+        f.write(f"Machine: {describe_machine()}\n\n{table}\n")
