@@ -37,6 +37,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _machine import write_results  # noqa: E402
 
+MODELS = ["skae linear", "skae default", "skae deep", "MLPRegressor", "keras plain"]
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEEP_PRESET = dict(
     hidden_layer_sizes=(512, 256),
@@ -88,7 +89,7 @@ def plain_keras(n_features, k, hidden, lr):
     return model
 
 
-def bench_one(name, X_train, X_test, k, peer_max_epochs):
+def bench_one(name, X_train, X_test, k, peer_max_epochs, models):
     from sklearn.decomposition import PCA
     from sklearn.neural_network import MLPRegressor
 
@@ -100,6 +101,8 @@ def bench_one(name, X_train, X_test, k, peer_max_epochs):
     rows = []
 
     def record(model_name, fit, reconstruct):
+        if model_name != "PCA" and not any(model_name.startswith(m) for m in models):
+            return None
         start = time.perf_counter()
         fitted = fit()
         seconds = time.perf_counter() - start
@@ -133,9 +136,9 @@ def bench_one(name, X_train, X_test, k, peer_max_epochs):
         via_codes,
     )
 
-    epochs = min(ae.n_iter_, peer_max_epochs)
+    epochs = min(ae.n_iter_ if ae is not None else 50, peer_max_epochs)
     mlp = MLPRegressor(
-        (*hidden, k, *reversed(hidden)),
+        hidden_layer_sizes=(*hidden, k, *reversed(hidden)),
         batch_size=bs,
         learning_rate_init=lr,
         max_iter=epochs,
@@ -196,6 +199,12 @@ def main(argv=None):
     parser.add_argument(
         "--write", action="store_true", help="append the table to benchmarks/RESULTS.md"
     )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=MODELS,
+        help="models besides PCA, by name prefix (default: all)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.simplefilter("ignore")  # ConvergenceWarnings of the capped peers
@@ -206,8 +215,9 @@ def main(argv=None):
     rows = []
     for name, X_train, X_test in load_datasets(args.datasets, args.data_dir):
         for k in args.ks:
-            rows += bench_one(name, X_train, X_test, k, args.peer_max_epochs)
-            print(format_rows(rows[-6:]).split("\n", 2)[2], flush=True)
+            new = bench_one(name, X_train, X_test, k, args.peer_max_epochs, args.models)
+            rows += new
+            print(format_rows(new).split("\n", 2)[2], flush=True)
     table = format_rows(rows)
     print(table)
     if args.write:

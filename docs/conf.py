@@ -12,3 +12,4 @@ autosummary_generate = True
 numpydoc_show_class_members = False
 html_theme = "alabaster"
 exclude_patterns = ["_build"]
+default_role = "literal"  # `name_` in docstrings, as scikit-learn does

@@ -112,7 +112,7 @@ class AutoencoderTransformer(
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the rows passed to ``fit``.
 
-    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape (`n_components_`,)
         Variance of the training data explained by each code unit, largest first (the
         code units are ordered so after fit). Unit ``j`` is credited in proportion to
         the reconstruction R^2 lost when it alone is held at its training mean
@@ -120,11 +120,11 @@ class AutoencoderTransformer(
         they sum to the training R^2 times the total variance (``ddof=1``, as PCA's).
         For orthogonal linear codes, such as PCA's, this is each component's variance.
 
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
+    explained_variance_ratio_ : ndarray of shape (`n_components_`,)
         ``explained_variance_`` over the total variance of the training data. Its sum
         equals ``score(X_train)``; for PCA the same holds.
 
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (`n_components_`, n_features)
         Linear autoencoders (``hidden_layer_sizes=()``) only: an orthonormal basis of
         the decoder's span, the principal axes of the training reconstructions with
         the largest variance first, signed as PCA's. At PCA's optimum these are PCA's
@@ -152,7 +152,7 @@ class AutoencoderTransformer(
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -260,11 +260,12 @@ class AutoencoderTransformer(
         return self
 
     def _fit(self, X):
-        from ._network import build_autoencoder, init_from_pca, pca_basis
-        from ._training import released_gradient_registrations, train
+        from ._network import build_autoencoder, fit_pca, init_from_pca, pca_basis
+        from ._training import History, released_gradient_registrations, train
 
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         hidden = self._validate_hidden_layer_sizes()
+        self._check_n_components(X.shape[1])
         rng = check_random_state(self.random_state)
         # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
         # squared error, so from init="pca" no epoch runs and no row is held out.
@@ -278,7 +279,14 @@ class AutoencoderTransformer(
         scale = np.sqrt(X.var(axis=0).mean())
         scale = scale if scale > 0 else 1.0
         X_std = (X_train - mean) / scale
-        n_components = self._resolve_n_components(X_std)
+        pca = None
+        if self.init == "pca" or not isinstance(self.n_components, Integral):
+            pca = fit_pca(X_std, self.n_components, rng)
+        n_components = (
+            int(self.n_components)
+            if isinstance(self.n_components, Integral)
+            else int(pca.n_components_)
+        )
 
         model, encoder, decoder = build_autoencoder(
             X.shape[1],
@@ -290,23 +298,29 @@ class AutoencoderTransformer(
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
         )
         if self.init == "pca":
-            basis = pca_basis(X_std, n_components, rng)
+            basis = pca_basis(pca, n_components, rng)
             init_from_pca(encoder, decoder, basis, X_std.mean(axis=0))
         keras = _keras()
         # A fixed name: TensorFlow keeps about 35 KB for every distinct variable name it
         # has seen, and auto-named optimizers ("adam_17") make new ones at every fit.
         optimizer = keras.optimizers.Adam(self.learning_rate, name="skae_adam")
         model.compile(optimizer=optimizer, loss="mse")
-        with released_gradient_registrations():
-            history = train(
-                model,
-                X_train.astype(np.float32),
-                None if X_val is None else X_val.astype(np.float32),
-                params=self.get_params(),
-                rng=rng,
-                scale=scale,
-                start_is_optimal=start_is_optimal,
-            )
+        if start_is_optimal:
+            optimizer.build(model.trainable_variables)  # so that model_.fit() works
+            history = History()
+            history.converged = True
+            # The loss is the unexplained fraction of variance: PCA's, exactly.
+            history.best_loss = 1.0 - float(pca.explained_variance_ratio_.sum())
+        else:
+            with released_gradient_registrations():
+                history = train(
+                    model,
+                    X_train.astype(np.float32),
+                    None if X_val is None else X_val.astype(np.float32),
+                    params=self.get_params(),
+                    rng=rng,
+                    scale=scale,
+                )
 
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.n_components_ = n_components
@@ -319,9 +333,23 @@ class AutoencoderTransformer(
         if X_val is not None:
             self.validation_scores_ = history.validation_scores
             self.best_validation_score_ = history.best_validation_score
-        self._order_code_units(X, rng)
-        if not hidden:
-            self.components_ = self._principal_axes(X)
+        if start_is_optimal:
+            # The model is PCA (weights rounded to float32): take PCA's figures.
+            self._refresh_forward()
+            pad = n_components - pca.n_components_
+            self.explained_variance_ = np.pad(
+                pca.explained_variance_ * scale**2, (0, pad)
+            )
+            self.explained_variance_ratio_ = np.pad(
+                pca.explained_variance_ratio_, (0, pad)
+            )
+            self.components_ = basis.T
+        else:
+            self._order_code_units(X, rng)
+            if not hidden:
+                self.components_ = self._principal_axes(X)
+            else:
+                vars(self).pop("components_", None)  # from an earlier, linear fit
         if not history.converged:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
@@ -339,22 +367,12 @@ class AutoencoderTransformer(
             )
         return sizes
 
-    def _resolve_n_components(self, X_std):
-        n_samples, n_features = X_std.shape
-        if isinstance(self.n_components, Integral):
-            if self.n_components > n_features:
-                raise ValueError(
-                    f"n_components={self.n_components} must be at most the number of "
-                    f"features, n_features={n_features}."
-                )
-            return int(self.n_components)
-        from sklearn.decomposition import PCA
-
-        return int(
-            PCA(n_components=self.n_components, svd_solver="full")
-            .fit(X_std)
-            .n_components_
-        )
+    def _check_n_components(self, n_features):
+        if isinstance(self.n_components, Integral) and self.n_components > n_features:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most the number of "
+                f"features, n_features={n_features}."
+            )
 
     def _order_code_units(self, X, rng):
         """Order code units by explained variance and set the explained_variance_*."""
@@ -442,7 +460,7 @@ class AutoencoderTransformer(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, `n_components_`)
             The code of each row, float32 for float32 input and float64 otherwise.
         """
         check_is_fitted(self)
@@ -454,12 +472,12 @@ class AutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, `n_components_`)
             Codes, as returned by ``transform``.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             Reconstructions, float32 for float32 input and float64 otherwise.
         """
         check_is_fitted(self)

@@ -9,8 +9,8 @@ not: a 1-row product and a many-row product round differently).
 
 import numpy as np
 
-# Rows per chunk: bounds the float64 temporaries of a bulk transform to a few MB per
-# hidden unit while keeping BLAS calls large enough to be efficient.
+# Rows per chunk: bounds the float64 buffers of a bulk transform to a few MB per
+# feature or hidden unit while keeping BLAS calls large enough to be efficient.
 _CHUNK_ROWS = 4096
 _EPSILON = 1e-7  # keras.backend.epsilon(), the floor Normalization puts on the scale
 
@@ -42,36 +42,49 @@ def _layers(model, prefix):
     return [_dense(layer) for layer in model.layers if layer.name.startswith(prefix)]
 
 
-class _Half:
-    """Encoder or decoder: affine in, linear path plus deep path, affine out."""
+def _fold_in(layer, shift, scale):
+    """``layer((x - shift) / scale)`` as one affine map of ``x``."""
+    kernel, bias, act = layer
+    return kernel / scale[:, None], bias - (shift / scale) @ kernel, act
 
-    def __init__(
-        self, model, linear, hidden, deep, shift_in, scale_in, scale_out, shift_out
-    ):
-        self.linear = _dense(model.get_layer(linear))
-        self.deep = _layers(model, hidden)
-        if self.deep:
-            self.deep.append(_dense(model.get_layer(deep)))
-        self.shift_in, self.scale_in = shift_in, scale_in
-        self.scale_out, self.shift_out = scale_out, shift_out
+
+def _fold_out(layer, scale, shift):
+    """``layer(x) * scale + shift`` as one affine map (``layer`` must be linear)."""
+    kernel, bias, act = layer
+    return kernel * scale, bias * scale + shift, act
+
+
+class _Half:
+    """Encoder or decoder: a linear path plus an optional deep path, both affine-folded.
+
+    The standardisation before the encoder and after the decoder is folded into the
+    first and last layers, so a chunk of rows costs one cast and the matrix products.
+    """
+
+    def __init__(self, linear, deep, n_out):
+        self.linear, self.deep, self.n_out = linear, deep, n_out
 
     def __call__(self, X, dtype):
-        out = np.empty((X.shape[0], self.linear[0].shape[1]), dtype=dtype)
+        out = np.empty((X.shape[0], self.n_out), dtype=dtype)
+        rows = min(_CHUNK_ROWS, X.shape[0])
+        x = np.empty((rows, X.shape[1]))
+        y = np.empty((rows, self.n_out))
         for start in range(0, X.shape[0], _CHUNK_ROWS):
-            rows = slice(start, start + _CHUNK_ROWS)
-            out[rows] = self._forward(X[rows])
+            n = min(_CHUNK_ROWS, X.shape[0] - start)
+            np.copyto(x[:n], X[start : start + n])
+            out[start : start + n] = self._forward(x[:n], y[:n])
         return out
 
-    def _forward(self, X):
-        x = (X - self.shift_in) / self.scale_in
+    def _forward(self, x, y):
         kernel, bias, _ = self.linear
-        y = x @ kernel + bias
+        np.matmul(x, kernel, out=y)
+        y += bias
         h = x
         for kernel, bias, act in self.deep:
             h = act(h @ kernel + bias)
         if self.deep:
             y += h
-        return y * self.scale_out + self.shift_out
+        return y
 
 
 class NumpyAutoencoder:
@@ -80,26 +93,23 @@ class NumpyAutoencoder:
     def __init__(self, encoder, decoder):
         norm = encoder.get_layer("standardize")
         mean = np.asarray(norm.mean.numpy(), dtype=np.float64).ravel()
-        variance = np.asarray(norm.variance.numpy(), dtype=np.float64)
+        variance = np.asarray(norm.variance.numpy(), dtype=np.float64).ravel()
         scale = np.maximum(np.sqrt(variance), _EPSILON)
-        scale = scale.ravel()
-        self.encode = _Half(
-            encoder,
-            "code_linear",
-            "encoder_hidden_",
-            "code_deep",
-            mean,
-            scale,
-            1.0,
-            0.0,
+
+        linear = _fold_in(_dense(encoder.get_layer("code_linear")), mean, scale)
+        deep = _layers(encoder, "encoder_hidden_")
+        if deep:
+            deep[0] = _fold_in(deep[0], mean, scale)
+            deep.append(_dense(encoder.get_layer("code_deep")))
+        self.encode = _Half(linear, deep, linear[0].shape[1])
+
+        linear = _fold_out(
+            _dense(decoder.get_layer("reconstruction_linear")), scale, mean
         )
-        self.decode = _Half(
-            decoder,
-            "reconstruction_linear",
-            "decoder_hidden_",
-            "reconstruction_deep",
-            0.0,
-            1.0,
-            scale,
-            mean,
-        )
+        deep = _layers(decoder, "decoder_hidden_")
+        if deep:
+            last = _fold_out(
+                _dense(decoder.get_layer("reconstruction_deep")), scale, 0.0
+            )
+            deep.append(last)
+        self.decode = _Half(linear, deep, linear[0].shape[1])

@@ -105,17 +105,28 @@ def permute_code(encoder, decoder, order):
             layer.set_weights([kernel[order], bias])
 
 
-def pca_basis(X_std, n_components, random_state):
+def fit_pca(X_std, n_components, random_state):
+    """PCA of the standardised training rows: the start of ``init="pca"``.
+
+    An int ``n_components`` is capped by the rank the rows can have; a float in (0, 1)
+    keeps the smallest number of components explaining that fraction of variance.
+    """
+    from sklearn.decomposition import PCA
+
+    if isinstance(n_components, float):
+        return PCA(n_components=n_components, svd_solver="full").fit(X_std)
+    k = min(n_components, *X_std.shape)
+    return PCA(n_components=k, random_state=random_state).fit(X_std)
+
+
+def pca_basis(pca, n_components, random_state):
     """Orthonormal ``(n_features, n_components)`` basis led by PCA's directions.
 
     Where the data have fewer directions than ``n_components`` (fewer samples than
     components), the basis is completed with orthonormal directions of zero variance.
     """
-    from sklearn.decomposition import PCA
-
-    n_samples, n_features = X_std.shape
-    k = min(n_components, n_samples, n_features)
-    basis = PCA(n_components=k, random_state=random_state).fit(X_std).components_.T
+    basis = pca.components_.T
+    n_features, k = basis.shape
     if k < n_components:
         extra = random_state.standard_normal((n_features, n_components - k))
         extra -= basis @ (basis.T @ extra)

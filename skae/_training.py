@@ -52,10 +52,7 @@ def make_epoch_function(model, optimizer, n_features, batch_size, scale):
                     loss += tf.add_n(model.losses)
             optimizer.apply(tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
-        residual = tf.reduce_sum(tf.square(model(X_val, training=False) - X_val))
-        centred = X_val - tf.reduce_mean(X_val, axis=0)
-        r2 = 1.0 - residual / tf.reduce_sum(tf.square(centred))
-        return total / tf.cast(n, tf.float32), r2
+        return total / tf.cast(n, tf.float32), reconstruction_r2(tf, model, X_val)
 
     return run_epoch
 
@@ -89,12 +86,8 @@ def released_gradient_registrations():
                 registry.pop(name, None)
 
 
-def train(model, X, X_val, *, params, rng, scale, start_is_optimal=False):
-    """Train ``model`` in place on float32 arrays; return a :class:`History`.
-
-    ``start_is_optimal`` says the initial weights already minimise the training loss
-    (a linear autoencoder started at PCA's solution): no epoch is run.
-    """
+def train(model, X, X_val, *, params, rng, scale):
+    """Train ``model`` in place on float32 arrays; return a :class:`History`."""
     keras = import_keras()
     tf = import_tensorflow()
     optimizer = model.optimizer
@@ -111,14 +104,10 @@ def train(model, X, X_val, *, params, rng, scale, start_is_optimal=False):
     # keep the initial weights and compare them with the final ones.
     initial_weights = model.get_weights()
     if early_stopping:
-        history.best_validation_score = _r2(model, X_val_t)
+        history.best_validation_score = float(reconstruction_r2(tf, model, X_val_t))
         history.best_weights = initial_weights
     else:
         initial_loss = _loss(model, X_t, scale)
-    if start_is_optimal:
-        history.best_loss = None if early_stopping else initial_loss
-        history.converged = True
-        return history
     for epoch in range(params["max_iter"]):
         order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
         loss, r2 = run_epoch(X_t, order, X_val_t)
@@ -160,9 +149,11 @@ def _loss(model, X, scale):
     return float(tf.reduce_mean(tf.square(model(X, training=False) - X))) / scale**2
 
 
-def _r2(model, X):
-    tf = import_tensorflow()
+def reconstruction_r2(tf, model, X):
+    """Variance-weighted reconstruction R^2 of ``X`` as a tensor (eager or traced).
+
+    ``tf`` is passed in: inside a traced function, autograph would try to convert
+    ``import_tensorflow`` (and warn that it cannot).
+    """
     residual = tf.reduce_sum(tf.square(model(X, training=False) - X))
-    return float(
-        1.0 - residual / tf.reduce_sum(tf.square(X - tf.reduce_mean(X, axis=0)))
-    )
+    return 1.0 - residual / tf.reduce_sum(tf.square(X - tf.reduce_mean(X, axis=0)))

@@ -136,3 +136,16 @@ def test_set_output_pandas_and_feature_names(labelled):
     assert list(ae.get_feature_names_out()) == list(out.columns)
     with pytest.warns(UserWarning, match="feature names"):
         ae.transform(X)
+
+
+def test_parallel_grid_search_matches_serial(labelled):
+    # joblib's default (loky) workers receive pickled estimators and train them; the
+    # same random_state must give the same scores as in this process.
+    X, _ = labelled
+    params = {"n_components": [2, 6]}
+    serial = GridSearchCV(AutoencoderTransformer(**FAST), params, cv=2).fit(X)
+    parallel = GridSearchCV(AutoencoderTransformer(**FAST), params, cv=2, n_jobs=2)
+    parallel.fit(X)
+    assert_array_equal(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )

@@ -68,8 +68,11 @@ def test_components_are_an_orthonormal_basis_of_the_decoder_span(digits, init):
 
 
 def test_deep_autoencoder_has_no_components(digits):
-    ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_iter=2, random_state=0)
-    assert not hasattr(ae.fit(digits), "components_")
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(), random_state=0).fit(digits)
+    assert hasattr(ae, "components_")
+    # Refitted as a deep autoencoder, the linear fit's components_ must not linger.
+    ae.set_params(hidden_layer_sizes=(4,), max_iter=2).fit(digits)
+    assert not hasattr(ae, "components_")
 
 
 @pytest.mark.parametrize("k", [2, 8, 16])
