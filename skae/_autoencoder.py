@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._backend import import_keras
 from ._inference import NumpyAutoencoder
 
 # Rows used to split the training R^2 among components; see explained_variance_ratio_.
@@ -300,7 +301,7 @@ class AutoencoderTransformer(
         if self.init == "pca":
             basis = pca_basis(pca, n_components, rng)
             init_from_pca(encoder, decoder, basis, X_std.mean(axis=0))
-        keras = _keras()
+        keras = import_keras()
         # A fixed name: TensorFlow keeps about 35 KB for every distinct variable name it
         # has seen, and auto-named optimizers ("adam_17") make new ones at every fit.
         optimizer = keras.optimizers.Adam(self.learning_rate, name="skae_adam")
@@ -560,12 +561,6 @@ class AutoencoderTransformer(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _keras():
-    from ._backend import import_keras
-
-    return import_keras()
 
 
 def _r2(X, X_hat):

@@ -5,8 +5,9 @@ import time
 import numpy as np
 from sklearn.base import clone
 from sklearn.decomposition import PCA
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
+
+from ._autoencoder import _r2
 
 
 def reconstruction_r2(estimator, X):
@@ -14,8 +15,7 @@ def reconstruction_r2(estimator, X):
 
     For a PCA fitted on ``X`` this equals ``explained_variance_ratio_.sum()``.
     """
-    X_hat = estimator.inverse_transform(estimator.transform(X))
-    return float(r2_score(X, X_hat, multioutput="variance_weighted"))
+    return _r2(X, estimator.inverse_transform(estimator.transform(X)))
 
 
 def compare_with_pca(estimator, X, X_test=None, n_components=(2, 8, 16)):
