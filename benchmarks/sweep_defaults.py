@@ -21,14 +21,14 @@ def main():
     from sklearn.model_selection import train_test_split
 
     from skae import AutoencoderTransformer
-    from skae._compare import reconstruction_r2
+    from skae._compare import estimator_r2
 
     X = load_digits().data / 16
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
     ks = (2, 8, 16)
     for k in ks:
         pca = PCA(k).fit(X_train)
-        print(f"k {k} PCA test {reconstruction_r2(pca, X_test):.4f}", flush=True)
+        print(f"k {k} PCA test {estimator_r2(pca, X_test):.4f}", flush=True)
     grid = itertools.product(
         [(128,), (256,), (256, 128)], [32, 64, 128], [1e-3, 3e-3], [False, True]
     )

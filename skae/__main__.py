@@ -62,7 +62,9 @@ def main(argv=None):
     )
     from ._backend import import_keras
 
-    import_keras()  # TensorFlow's import (seconds) is not part of any fit time below
+    # TensorFlow's import (seconds) is not part of any fit time below, and the command
+    # line prints none of its C++ start-up notices, whatever TF_CPP_MIN_LOG_LEVEL says.
+    import_keras(quiet=True)
     ae = AutoencoderTransformer(random_state=args.random_state, max_iter=args.max_iter)
     records = compare_with_pca(ae, X_train, X_test, n_components=ks)
     print(format_table(records))

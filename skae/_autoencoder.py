@@ -1,6 +1,6 @@
 """AutoencoderTransformer: a Keras autoencoder with PCA's scikit-learn interface."""
 
-import warnings
+import pickle
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,7 +11,6 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
@@ -19,6 +18,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._backend import import_keras
 from ._inference import NumpyAutoencoder
+from ._objectives import reconstruction_r2, standardization, standardize
+from ._warnings import warn
 
 # Rows used to split the training R^2 among components; see explained_variance_ratio_.
 _EV_MAX_SAMPLES = 2000
@@ -39,6 +40,17 @@ class AutoencoderTransformer(
     reconstruction. ``hidden_layer_sizes=()`` gives a linear autoencoder, whose optimum
     is PCA's subspace.
 
+    With ``init="pca"`` (the default), the fitted model explains at least as much
+    variance of the training data as PCA with as many components:
+    ``score(X) >= PCA(n_components).fit(X).explained_variance_ratio_.sum()`` up to
+    the rounding of float32 weights (1e-9 in tests). Where training does not get
+    there, fit returns PCA's solution and warns.
+
+    The network trains on ``(X - mean_) / s``, with ``s`` the root mean feature
+    variance, so fitting ``c * X`` gives the same scores, explained variance ratios
+    and codes as fitting ``X``, for any ``c`` at which float64 holds the data
+    (1e-300 to 1e300 in tests).
+
     Parameters
     ----------
     n_components : int or float, default=2
@@ -58,8 +70,10 @@ class AutoencoderTransformer(
 
     init : {'pca', 'random'}, default='pca'
         ``'pca'`` starts the linear paths at PCA's projection (fitted on the training
-        data) and the deep paths' last layers at zero; ``'random'`` initialises every
-        layer with Glorot-uniform weights.
+        rows, those held out for early stopping excepted) and the deep paths' last
+        layers at zero, and keeps PCA of all rows as the floor (see above);
+        ``'random'`` initialises every layer with Glorot-uniform weights, with no
+        floor but the random start itself.
 
     max_iter : int, default=200
         Maximum number of epochs.
@@ -68,7 +82,8 @@ class AutoencoderTransformer(
         Rows per gradient step (clipped to the number of training rows).
 
     learning_rate : float, default=3e-3
-        Learning rate of the Adam optimiser.
+        Learning rate of the Adam optimiser (MLPRegressor's ``learning_rate_init``;
+        there is no schedule).
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with ``early_stopping``, of
@@ -82,9 +97,12 @@ class AutoencoderTransformer(
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the rows, stop when their reconstruction
         R^2 stops improving, and keep the weights of the best epoch, the initial
-        weights included (with ``init="pca"``, PCA's solution). Unlike MLPRegressor's
-        default, on by default: deep autoencoders overfit small data sets, and
-        measured on digits it gave better held-out R^2 in fewer epochs.
+        weights included. Unlike MLPRegressor's default, on by default: deep
+        autoencoders overfit small data sets, and measured on digits it gave better
+        held-out R^2 in fewer epochs. It needs at least 2 validation rows that
+        differ; with fewer (about 10 rows or less at the default fraction), fit
+        warns and trains on all rows without early stopping, where MLPRegressor
+        raises.
 
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True`` (no row is held out
@@ -92,8 +110,11 @@ class AutoencoderTransformer(
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the batch order and the validation split. The same
-        int gives bit-identical weights and outputs; global random state is neither
-        read nor changed.
+        int gives bit-identical weights and outputs, and then no global random state
+        is read or changed. ``None`` draws from NumPy's global generator, as
+        scikit-learn's estimators do (so ``numpy.random.seed`` makes such fits
+        repeatable, and each fit advances that generator). TensorFlow's global seed
+        is never read nor set.
 
     verbose : int, default=0
         ``1`` shows Keras's progress bar over epochs; ``0`` is silent.
@@ -105,13 +126,17 @@ class AutoencoderTransformer(
 
     encoder_, decoder_, model_ : keras.Model
         The encoder (``X`` to code), the decoder (code to reconstruction) and the full
-        autoencoder, which holds the other two and shares their weights. ``model_`` is
-        compiled with the Adam optimiser used in training and ``"mse"``, so
-        ``model_.fit(X, X)`` trains further; ``transform`` follows such training
-        (after other changes to the weights, call :meth:`reload_weights`).
+        autoencoder, which holds the other two and shares their weights. They
+        standardise in float64 (:class:`skae.layers.Standardize`): ``encoder_`` and
+        ``model_`` take float64 rows, ``decoder_`` and ``model_`` return float64.
+        ``model_`` is compiled with the Adam optimiser used in training and
+        ``"mse"`` (in squared units of ``X``), so ``model_.fit(X, X)`` trains
+        further; ``transform`` follows such training (after other changes to the
+        weights, call :meth:`reload_weights`).
 
     mean_ : ndarray of shape (n_features,)
-        Per-feature mean of the rows passed to ``fit``.
+        Per-feature mean of the rows passed to ``fit`` (every model; the decoder
+        adds it back).
 
     explained_variance_ : ndarray of shape (`n_components_`,)
         Variance of the training data explained by each code unit, largest first (the
@@ -120,10 +145,15 @@ class AutoencoderTransformer(
         (measured on up to 2000 training rows), and the credits are scaled so that
         they sum to the training R^2 times the total variance (``ddof=1``, as PCA's).
         For orthogonal linear codes, such as PCA's, this is each component's variance.
+        In squared units of ``X``: beyond what float64 holds (data of about 1e154
+        and more) it is ``inf``.
 
     explained_variance_ratio_ : ndarray of shape (`n_components_`,)
         ``explained_variance_`` over the total variance of the training data. Its sum
-        equals ``score(X_train)``; for PCA the same holds.
+        equals ``score(X_train)``; for PCA the same holds. Negative only where the
+        model reconstructs worse than the mean does (``init="random"`` with little
+        training). For data without variance it is NaN (0 / 0), as PCA's: fit then
+        warns, trains nothing, codes every row as 0 and decodes 0 to ``mean_``.
 
     components_ : ndarray of shape (`n_components_`, n_features)
         Linear autoencoders (``hidden_layer_sizes=()``) only: an orthonormal basis of
@@ -132,23 +162,27 @@ class AutoencoderTransformer(
         ``components_``.
 
     n_iter_ : int
-        Number of epochs run. ``0`` for a linear autoencoder with ``init="pca"``:
-        PCA's projection is already the exact minimum of its training loss
-        (Eckart-Young), so no epoch could improve it.
+        Number of epochs run, as MLPRegressor's (with early stopping, the weights
+        come from the best of them). ``1`` where fit solves in closed form and runs
+        no epoch: a linear autoencoder with ``init="pca"``, whose optimum PCA's
+        projection is (Eckart-Young), and data without variance.
 
     loss_curve_ : list of float
-        Training loss per epoch: mean squared reconstruction error over the mean
-        feature variance of the training rows, i.e. an estimate of ``1 - R^2``.
+        Training loss per epoch: the mean squared error of the standardised
+        training rows, i.e. the fraction of variance left unexplained, ``1 - R^2``
+        (for the closed-form fits, one entry: that of the returned weights).
 
     best_loss_ : float or None
-        Lowest training loss; ``None`` when rows were held out for early stopping.
+        Training loss of the returned weights: the lowest of ``loss_curve_``, or,
+        when fit returned its start or PCA's solution, theirs. ``None`` when rows
+        were held out for early stopping.
 
     validation_scores_ : list of float or None
         Validation R^2 per epoch when rows were held out, else ``None``.
 
     best_validation_score_ : float or None
-        Best validation R^2 (the initial weights' included) when rows were held
-        out, else ``None``.
+        Validation R^2 of the returned weights (the best epoch's, the initial
+        weights' included, or PCA's) when rows were held out, else ``None``.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -167,6 +201,15 @@ class AutoencoderTransformer(
     numeric dtype) in, float64 out. The network holds float32 weights; ``transform``
     and ``inverse_transform`` run a NumPy pass over a float64 copy of them, so a row
     gives the same output alone or in a batch.
+
+    Fit raises ``ValueError`` before training where the standardised data cannot be
+    held in float32 (values near the limits of float64 whose difference with the
+    mean overflows), and ``FloatingPointError`` if the training loss stops being
+    finite (a learning rate far too large); the estimator is then left as it was.
+
+    ``import skae`` does not import TensorFlow; the first fit or unpickling does,
+    with TensorFlow's C++ start-up notices silenced, unless
+    ``TF_CPP_MIN_LOG_LEVEL=0`` is set.
 
     Examples
     --------
@@ -237,6 +280,12 @@ class AutoencoderTransformer(
     def fit(self, X, y=None):
         """Fit the autoencoder to reconstruct X.
 
+        Interrupting training (Ctrl-C, :class:`KeyboardInterrupt`) keeps what was
+        trained: the estimator is left fitted with the weights that training had
+        chosen so far, its attributes describing them, a warning says so, and the
+        interrupt is raised again so that a script or a search stops. Any other
+        error, or an interrupt before training, leaves the estimator as it was.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -253,14 +302,17 @@ class AutoencoderTransformer(
         # A failed fit must leave an earlier fit usable: restore every attribute.
         state = self.__dict__.copy()
         try:
-            self._fit(X)
+            interrupted = self._fit(X)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
             raise
+        if interrupted:
+            raise KeyboardInterrupt
         return self
 
     def _fit(self, X):
+        """Fit; return whether training was interrupted."""
         from ._network import build_autoencoder, fit_pca, init_from_pca, pca_basis
         from ._training import History, released_gradient_registrations, train
 
@@ -268,28 +320,39 @@ class AutoencoderTransformer(
         hidden = self._validate_hidden_layer_sizes()
         self._check_n_components(X.shape[1])
         rng = check_random_state(self.random_state)
+        mean, scale = standardization(X)
+        no_variance = scale == 0
+        if no_variance:
+            warn(
+                f"X has no variance: its {X.shape[0]} rows are all the same. As "
+                "PCA does, every code is 0 and decodes to mean_, "
+                "explained_variance_ is 0 and explained_variance_ratio_ is NaN "
+                "(0 / 0); nothing was trained.",
+                UserWarning,
+            )
+            scale = np.float64(1.0)
+        X_std = standardize(X, mean, scale)
         # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
         # squared error, so from init="pca" no epoch runs and no row is held out.
-        start_is_optimal = not hidden and self.init == "pca"
-        X_train, X_val = X, None
-        if self.early_stopping and not start_is_optimal:
-            X_train, X_val = train_test_split(
-                X, test_size=self.validation_fraction, random_state=rng
-            )
-        mean = X.mean(axis=0)
-        scale = np.sqrt(X.var(axis=0).mean())
-        scale = scale if scale > 0 else 1.0
-        X_std = (X_train - mean) / scale
-        pca = None
-        if self.init == "pca" or not isinstance(self.n_components, Integral):
-            pca = fit_pca(X_std, self.n_components, rng)
+        # Without variance there is nothing to learn either.
+        trains = not (no_variance or (not hidden and self.init == "pca"))
+        val_rows = None
+        if self.early_stopping and trains:
+            val_rows = self._validation_rows(X_std, rng)
+        X_train, X_val = X_std, None
+        if val_rows is not None:
+            X_train, X_val = np.delete(X_std, val_rows, axis=0), X_std[val_rows]
+        pca = None  # PCA of all the rows: the floor, and the size for a float
+        if self.init == "pca" or not trains or isinstance(self.n_components, float):
+            with np.errstate(invalid="ignore"):  # PCA's 0 / 0 without variance
+                pca = fit_pca(X_std, self.n_components, rng)
         n_components = (
             int(self.n_components)
             if isinstance(self.n_components, Integral)
             else int(pca.n_components_)
         )
 
-        model, encoder, decoder = build_autoencoder(
+        model, encoder, decoder, core = build_autoencoder(
             X.shape[1],
             n_components,
             hidden,
@@ -298,66 +361,145 @@ class AutoencoderTransformer(
             scale,
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
         )
-        if self.init == "pca":
-            basis = pca_basis(pca, n_components, rng)
-            init_from_pca(encoder, decoder, basis, X_std.mean(axis=0))
         keras = import_keras()
         # A fixed name: TensorFlow keeps about 35 KB for every distinct variable name it
         # has seen, and auto-named optimizers ("adam_17") make new ones at every fit.
         optimizer = keras.optimizers.Adam(self.learning_rate, name="skae_adam")
         model.compile(optimizer=optimizer, loss="mse")
-        if start_is_optimal:
-            optimizer.build(model.trainable_variables)  # so that model_.fit() works
-            history = History()
-            history.converged = True
-            # The loss is the unexplained fraction of variance: PCA's, exactly.
-            history.best_loss = 1.0 - float(pca.explained_variance_ratio_.sum())
-        else:
+        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
+        self.n_components_ = n_components
+        self.mean_ = mean
+
+        def start_from_pca(pca, rows):
+            basis = pca_basis(pca, n_components, rng)
+            init_from_pca(encoder, decoder, basis, rows.mean(axis=0))
+            return basis
+
+        history, at_pca = History(), not trains
+        if self.init == "pca" or not trains:
+            # The start is PCA of the training rows only: early stopping then compares
+            # it fairly with later epochs on the validation rows.
+            start = pca if X_val is None else fit_pca(X_train, n_components, rng)
+            basis = start_from_pca(start, X_train)
+        if trains:
             with released_gradient_registrations():
                 history = train(
-                    model,
+                    core,
+                    optimizer,
                     X_train.astype(np.float32),
                     None if X_val is None else X_val.astype(np.float32),
                     params=self.get_params(),
                     rng=rng,
-                    scale=scale,
                 )
-
-        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
-        self.n_components_ = n_components
-        self.mean_ = mean
-        self.n_iter_ = len(history.loss_curve)
-        self.loss_curve_ = history.loss_curve
-        self.best_loss_ = None if X_val is not None else history.best_loss
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-        if X_val is not None:
-            self.validation_scores_ = history.validation_scores
-            self.best_validation_score_ = history.best_validation_score
-        if start_is_optimal:
-            # The model is PCA (weights rounded to float32): take PCA's figures.
             self._refresh_forward()
-            pad = n_components - pca.n_components_
-            self.explained_variance_ = np.pad(
-                pca.explained_variance_ * scale**2, (0, pad)
-            )
-            self.explained_variance_ratio_ = np.pad(
-                pca.explained_variance_ratio_, (0, pad)
-            )
-            self.components_ = basis.T
+            r2 = self._score(X)
+            if self.init == "pca" and r2 < pca.explained_variance_ratio_.sum():
+                # The floor: never explain less variance of X than PCA of X.
+                basis, at_pca = start_from_pca(pca, X_std), True
+        if at_pca:
+            self._refresh_forward()
+            r2 = self._score(X)
+        if not trains:
+            # The closed-form fit counts as one iteration (scikit-learn's estimators
+            # report at least one); its loss is the fraction of variance unexplained.
+            history.loss_curve = [1.0 - r2]
+            history.best_loss, history.converged = history.loss_curve[0], True
+        if at_pca:
+            self._take_pca_figures(pca, scale, no_variance)
+            if not hidden:
+                self.components_ = basis.T
         else:
-            self._order_code_units(X, rng)
+            self._order_code_units(X, scale, r2, rng)
             if not hidden:
                 self.components_ = self._principal_axes(X)
-            else:
-                vars(self).pop("components_", None)  # from an earlier, linear fit
-        if not history.converged:
-            warnings.warn(
+        if hidden:
+            vars(self).pop("components_", None)  # from an earlier, linear fit
+        discarded = trains and bool(history.loss_curve)
+        discarded = discarded and (history.kept_initial or at_pca)
+        val_score = None  # R^2 of the returned weights on the held-out rows
+        if val_rows is not None:
+            val_score = history.best_validation_score
+            if at_pca:
+                val_score = self._score(X[val_rows])
+        self._set_training_attributes(history, r2, val_score, discarded)
+        return history.interrupted
+
+    def _take_pca_figures(self, pca, scale, no_variance):
+        """Explained variance of a model that is PCA (up to float32 weights)."""
+        pad = self.n_components_ - pca.n_components_
+        variance = _in_squared_units(pca.explained_variance_, scale)
+        self.explained_variance_ = np.pad(variance, (0, pad))
+        padding = np.nan if no_variance else 0.0  # PCA's 0 / 0 without variance
+        self.explained_variance_ratio_ = np.pad(
+            pca.explained_variance_ratio_, (0, pad), constant_values=padding
+        )
+
+    def _validation_rows(self, X, rng):
+        """Indices of the rows held out for early stopping, or ``None`` if too few.
+
+        Early stopping compares validation R^2 across epochs, which needs at least
+        two validation rows that differ (one row, or identical rows, have no
+        variance). With fewer, training runs on all rows without early stopping.
+        """
+        n_samples = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if 2 <= n_val < n_samples:
+            _, rows = train_test_split(
+                np.arange(n_samples), test_size=n_val, random_state=rng
+            )
+            if np.ptp(X[rows], axis=0).any():
+                return np.sort(rows)
+        warn(
+            "early_stopping needs at least 2 validation rows that differ, but "
+            f"validation_fraction={self.validation_fraction} of {n_samples} rows "
+            f"gives {n_val}{' identical ones' if n_val >= 2 else ''}. Training on "
+            "all rows without early stopping; increase validation_fraction or the "
+            "number of rows to keep it.",
+            UserWarning,
+        )
+        return None
+
+    def _set_training_attributes(self, history, r2, val_score, discarded):
+        """Set n_iter_, loss_curve_ and co., MLPRegressor's training attributes.
+
+        ``n_iter_``, ``loss_curve_`` and ``validation_scores_`` describe the run (as
+        MLPRegressor's do, which also keeps a best epoch's weights under early
+        stopping); ``best_loss_`` and ``best_validation_score_`` describe the weights
+        that fit returns, also when it discards the run for its start or PCA's.
+        """
+        if history.interrupted:
+            warn(
+                f"Training was interrupted after {len(history.loss_curve)} epochs; "
+                "the estimator is fitted with the weights chosen so far.",
+                UserWarning,
+            )
+        if discarded:
+            kept = "PCA's solution" if self.init == "pca" else "its random start"
+            warn(
+                f"Training for {len(history.loss_curve)} epochs did not improve on "
+                f"{kept}, which fit returns; best_loss_ or best_validation_score_ "
+                "are its figures.",
+                ConvergenceWarning,
+            )
+        elif not (history.converged or history.interrupted):
+            warn(
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
                 "hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
             )
+        self.n_iter_ = len(history.loss_curve)
+        self.loss_curve_ = history.loss_curve
+        self.best_loss_ = None
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        if val_score is not None:
+            self.validation_scores_ = history.validation_scores
+            self.best_validation_score_ = val_score
+        elif discarded or not history.loss_curve:
+            # The loss is the fraction of variance unexplained: 1 - R^2 on X.
+            self.best_loss_ = 1.0 - r2
+        else:
+            self.best_loss_ = history.best_loss
 
     def _validate_hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -366,7 +508,8 @@ class AutoencoderTransformer(
             raise ValueError(
                 f"hidden_layer_sizes must hold positive integers, got {sizes}."
             )
-        return sizes
+        # Keras takes Python ints only; NumPy's integers are Integral too.
+        return tuple(int(s) for s in sizes)
 
     def _check_n_components(self, n_features):
         if isinstance(self.n_components, Integral) and self.n_components > n_features:
@@ -375,7 +518,7 @@ class AutoencoderTransformer(
                 f"features, n_features={n_features}."
             )
 
-    def _order_code_units(self, X, rng):
+    def _order_code_units(self, X, scale, r2, rng):
         """Order code units by explained variance and set the explained_variance_*."""
         from ._network import permute_code
 
@@ -384,26 +527,28 @@ class AutoencoderTransformer(
         if X.shape[0] > _EV_MAX_SAMPLES:
             rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
         Z = self._forward.encode(rows, np.float64)
-        r2_all = _r2(rows, self._forward.decode(Z, np.float64))
+        r2_all = reconstruction_r2(rows, self._forward.decode(Z, np.float64))
         importance = np.empty(self.n_components_)
         for j in range(self.n_components_):
             Z_held = Z.copy()
             Z_held[:, j] = Z[:, j].mean()
-            importance[j] = r2_all - _r2(rows, self._forward.decode(Z_held, np.float64))
+            X_held = self._forward.decode(Z_held, np.float64)
+            importance[j] = r2_all - reconstruction_r2(rows, X_held)
         importance = np.maximum(importance, 0.0)
         order = np.argsort(-importance, kind="stable")
         permute_code(self.encoder_, self.decoder_, order)
         self._refresh_forward()
         shares = importance[order]
 
-        total_r2 = self._score(X)
         share_sum = shares.sum()
         if share_sum == 0:
             shares, share_sum = np.ones_like(shares), len(shares)
-        ratio = shares * (total_r2 / share_sum)
-        total_var = X.var(axis=0, ddof=1).sum()
+        ratio = shares * (r2 / share_sum)  # r2: training R^2, which unit order keeps
+        # ratio times X.var(axis=0, ddof=1).sum(), which is this in units of scale**2.
+        n_samples, n_features = X.shape
+        total_var = n_features * n_samples / (n_samples - 1)
+        self.explained_variance_ = _in_squared_units(ratio * total_var, scale)
         self.explained_variance_ratio_ = ratio
-        self.explained_variance_ = ratio * total_var
 
     def _principal_axes(self, X):
         """Orthonormal basis of the linear decoder's span, as PCA's ``components_``.
@@ -412,7 +557,9 @@ class AutoencoderTransformer(
         largest variance first, each signed so that its largest entry is positive (the
         rule of scikit-learn's ``svd_flip`` for PCA).
         """
-        kernel = self._forward.decode.linear[0]  # (n_components, n_features)
+        # The kernel in standardised units: the same directions at any scale of X.
+        layer = self.decoder_.get_layer("reconstruction_linear")
+        kernel = np.asarray(layer.get_weights()[0], dtype=np.float64)
         Z = self._forward.encode(X, np.float64)
         q, r = np.linalg.qr(kernel.T)  # reconstructions are Z @ r.T @ q.T
         code_cov = np.atleast_2d(np.cov(Z, rowvar=False))
@@ -516,12 +663,15 @@ class AutoencoderTransformer(
 
     def _score(self, X):
         forward = self._current_forward()
-        return _r2(X, forward.decode(forward.encode(X, np.float64), np.float64))
+        X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
+        return reconstruction_r2(X, X_hat)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row.
 
         Higher is more typical of the training data: useful for anomaly detection.
+        In squared units of X: where that exceeds float64 (data beyond about
+        1e154), a row scores ``-inf``.
 
         Parameters
         ----------
@@ -536,7 +686,8 @@ class AutoencoderTransformer(
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         forward = self._current_forward()
         X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
-        return -np.mean((X - X_hat) ** 2, axis=1)
+        with np.errstate(over="ignore"):
+            return -np.mean((X - X_hat) ** 2, axis=1)
 
     @property
     def _n_features_out(self):
@@ -544,13 +695,21 @@ class AutoencoderTransformer(
 
     def __getstate__(self):
         # Keras pickles model_ natively; the encoder and decoder live inside it and are
-        # taken back out on load, so the three keep sharing their weights.
+        # taken back out on load, so the three keep sharing their weights. Keras
+        # finds skae's layers by registered name, so the model travels as bytes that
+        # __setstate__ loads once skae.layers is imported.
         state = dict(super().__getstate__())  # object's is the live __dict__
         for name in ("encoder_", "decoder_", "_forward", "_forward_history"):
             state.pop(name, None)
+        if "model_" in state:
+            state["model_"] = pickle.dumps(state["model_"])
         return state
 
     def __setstate__(self, state):
+        if isinstance(state.get("model_"), bytes):
+            from . import layers  # noqa: F401  registers skae's layers with Keras
+
+            state = {**state, "model_": pickle.loads(state["model_"])}
         super().__setstate__(state)
         if "model_" in state:
             self.encoder_ = self.model_.get_layer("encoder")
@@ -563,5 +722,7 @@ class AutoencoderTransformer(
         return tags
 
 
-def _r2(X, X_hat):
-    return float(r2_score(X, X_hat, multioutput="variance_weighted"))
+def _in_squared_units(values, scale):
+    """``values * scale**2``: 0 stays 0, and only what float64 cannot hold is inf."""
+    with np.errstate(over="ignore"):
+        return values * scale * scale

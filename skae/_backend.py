@@ -3,17 +3,34 @@
 TensorFlow takes seconds to import, so nothing in skae imports it at module level:
 ``import skae``, ``clone``, ``get_params`` and parameter validation stay cheap, and the
 import happens the first time a model is built, trained or unpickled.
+
+TensorFlow's C++ runtime writes start-up notices (absl, CPU features, oneDNN) straight
+to file descriptor 2 while ``import tensorflow`` runs, whatever
+``TF_CPP_MIN_LOG_LEVEL`` says. When skae is the one importing TensorFlow, it points
+descriptor 2 at the null device for that import only, unless the user set
+``TF_CPP_MIN_LOG_LEVEL=0`` (asking for every TensorFlow message).
 """
 
+import contextlib
 import os
+import sys
 
 
-def import_keras():
-    """Return the ``keras`` module, checking that it runs on TensorFlow."""
+def import_keras(quiet=None):
+    """Return the ``keras`` module, checking that it runs on TensorFlow.
+
+    ``quiet`` silences TensorFlow's start-up notices if this call imports it;
+    ``None`` (the library's default) does so unless ``TF_CPP_MIN_LOG_LEVEL=0``.
+    """
     # Keras reads KERAS_BACKEND once, at its own import; respect a user's choice but
     # default to TensorFlow, the only backend skae's training loop supports.
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if quiet is None:
+        quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() != "0"
     try:
+        if "tensorflow" not in sys.modules:
+            with _stderr_to_null() if quiet else contextlib.nullcontext():
+                import tensorflow  # noqa: F401
         import keras
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
@@ -36,3 +53,28 @@ def import_tensorflow():
     import tensorflow as tf
 
     return tf
+
+
+@contextlib.contextmanager
+def _stderr_to_null():
+    """Point file descriptor 2 at the null device inside the block, then restore it."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no descriptor 2: nothing to hide
+        yield
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 2)
+        finally:
+            os.close(null)
+        yield
+    finally:
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+        os.dup2(saved, 2)
+        os.close(saved)

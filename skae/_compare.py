@@ -7,15 +7,15 @@ from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_array
 
-from ._autoencoder import _r2
+from ._objectives import reconstruction_r2
 
 
-def reconstruction_r2(estimator, X):
+def estimator_r2(estimator, X):
     """Variance-weighted R^2 of ``estimator.inverse_transform(estimator.transform(X))``.
 
     For a PCA fitted on ``X`` this equals ``explained_variance_ratio_.sum()``.
     """
-    return _r2(X, estimator.inverse_transform(estimator.transform(X)))
+    return reconstruction_r2(X, estimator.inverse_transform(estimator.transform(X)))
 
 
 def compare_with_pca(estimator, X, X_test=None, n_components=(2, 8, 16)):
@@ -67,9 +67,9 @@ def compare_with_pca(estimator, X, X_test=None, n_components=(2, 8, 16)):
             start = time.perf_counter()
             model.fit(X)
             row[f"{prefix}_fit_seconds"] = time.perf_counter() - start
-            row[f"{prefix}_explained_variance"] = reconstruction_r2(model, X)
+            row[f"{prefix}_explained_variance"] = estimator_r2(model, X)
             row[f"{prefix}_test_r2"] = (
-                np.nan if X_test is None else reconstruction_r2(model, X_test)
+                np.nan if X_test is None else estimator_r2(model, X_test)
             )
         records.append(row)
     return records

@@ -9,10 +9,9 @@ not: a 1-row product and a many-row product round differently).
 
 import numpy as np
 
-# Rows per chunk: bounds the float64 buffers of a bulk transform to a few MB per
+# Rows per chunk: bounds the float64 buffers of a bulk transform to 32 KiB per
 # feature or hidden unit while keeping BLAS calls large enough to be efficient.
 _CHUNK_ROWS = 4096
-_EPSILON = 1e-7  # keras.backend.epsilon(), the floor Normalization puts on the scale
 
 
 def _relu(x):
@@ -43,15 +42,24 @@ def _layers(model, prefix):
 
 
 def _fold_in(layer, shift, scale):
-    """``layer((x - shift) / scale)`` as one affine map of ``x``."""
+    """``layer((x - shift) / scale)`` as one affine map of ``x`` (scalar ``scale``)."""
     kernel, bias, act = layer
-    return kernel / scale[:, None], bias - (shift / scale) @ kernel, act
+    return kernel / scale, bias - (shift / scale) @ kernel, act
 
 
 def _fold_out(layer, scale, shift):
     """``layer(x) * scale + shift`` as one affine map (``layer`` must be linear)."""
     kernel, bias, act = layer
     return kernel * scale, bias * scale + shift, act
+
+
+def _standardization(model):
+    """``(mean, scale)`` of the model's :class:`~skae.layers.Standardize` layer."""
+    from .layers import Standardize
+
+    (layer,) = [layer for layer in model.layers if isinstance(layer, Standardize)]
+    mean, scale = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
+    return mean, float(scale)
 
 
 class _Half:
@@ -91,11 +99,7 @@ class NumpyAutoencoder:
     """Snapshot of an encoder/decoder pair built by :func:`build_autoencoder`."""
 
     def __init__(self, encoder, decoder):
-        norm = encoder.get_layer("standardize")
-        mean = np.asarray(norm.mean.numpy(), dtype=np.float64).ravel()
-        variance = np.asarray(norm.variance.numpy(), dtype=np.float64).ravel()
-        scale = np.maximum(np.sqrt(variance), _EPSILON)
-
+        mean, scale = _standardization(encoder)
         linear = _fold_in(_dense(encoder.get_layer("code_linear")), mean, scale)
         deep = _layers(encoder, "encoder_hidden_")
         if deep:
@@ -103,6 +107,7 @@ class NumpyAutoencoder:
             deep.append(_dense(encoder.get_layer("code_deep")))
         self.encode = _Half(linear, deep, linear[0].shape[1])
 
+        mean, scale = _standardization(decoder)
         linear = _fold_out(
             _dense(decoder.get_layer("reconstruction_linear")), scale, mean
         )

@@ -12,7 +12,9 @@ improve on it; ``hidden_layer_sizes=()`` drops the deep paths altogether.
 
 ``x_std = (x - mean) / s`` uses one scalar ``s`` (the root mean feature variance), so
 PCA's directions are unchanged and the training loss is the fraction of variance left
-unexplained, whatever the units of the data.
+unexplained, whatever the units of the data. The standardisation runs in float64
+(:class:`skae.layers.Standardize`) at the ends of the encoder and decoder; training
+uses the float32 core between them on rows standardised by NumPy.
 """
 
 import numpy as np
@@ -31,14 +33,17 @@ KERAS_ACTIVATIONS = {
 def build_autoencoder(
     n_features, n_components, hidden_layer_sizes, activation, mean, scale, seeds
 ):
-    """Build and return ``(model, encoder, decoder)`` sharing their layers.
+    """Build and return ``(model, encoder, decoder, core)`` sharing their layers.
 
-    ``seeds`` is an iterator of integers; each Dense layer draws one for its
-    initialiser, so the same seeds give the same initial weights.
+    ``encoder``, ``decoder`` and ``model`` take and give rows in the data's units;
+    ``core`` maps standardised rows to their standardised reconstruction (what
+    training fits). ``seeds`` is an iterator of integers; each Dense layer draws one
+    for its initialiser, so the same seeds give the same initial weights.
     """
     keras = import_keras()
+    from .layers import Standardize
+
     act = KERAS_ACTIVATIONS[activation]
-    variance = np.full(n_features, scale**2)
 
     def dense(units, name, activation=None):
         init = keras.initializers.GlorotUniform(seed=int(next(seeds)))
@@ -46,35 +51,53 @@ def build_autoencoder(
             units, activation=activation, kernel_initializer=init, name=name
         )
 
-    x = keras.Input((n_features,), name="x")
-    x_std = keras.layers.Normalization(
-        mean=mean, variance=variance, name="standardize"
-    )(x)
-    code = dense(n_components, "code_linear")(x_std)
-    if hidden_layer_sizes:
-        h = x_std
-        for i, units in enumerate(hidden_layer_sizes):
-            h = dense(units, f"encoder_hidden_{i}", act)(h)
-        code = keras.layers.Add(name="code")(
-            [code, dense(n_components, "code_deep")(h)]
-        )
-    encoder = keras.Model(x, code, name="encoder")
+    def deep_path(sizes, prefix, n_out, last_name):
+        if not sizes:
+            return []
+        layers = [dense(u, f"{prefix}_hidden_{i}", act) for i, u in enumerate(sizes)]
+        return layers + [dense(n_out, last_name)]
 
+    # Seeds are drawn in this order: encoder first, linear path before deep path.
+    code_linear = dense(n_components, "code_linear")
+    encoder_deep = deep_path(hidden_layer_sizes, "encoder", n_components, "code_deep")
+    reconstruction_linear = dense(n_features, "reconstruction_linear")
+    decoder_deep = deep_path(
+        hidden_layer_sizes[::-1], "decoder", n_features, "reconstruction_deep"
+    )
+    encode = _two_paths(code_linear, encoder_deep, keras.layers.Add(name="code"))
+    decode = _two_paths(
+        reconstruction_linear,
+        decoder_deep,
+        keras.layers.Add(name="reconstruction_std"),
+    )
+
+    x = keras.Input((n_features,), dtype="float64", name="x")
+    standardize = Standardize(name="standardize")
+    encoder = keras.Model(x, encode(standardize(x)), name="encoder")
     z = keras.Input((n_components,), name="code")
-    out = dense(n_features, "reconstruction_linear")(z)
-    if hidden_layer_sizes:
-        h = z
-        for i, units in enumerate(reversed(hidden_layer_sizes)):
-            h = dense(units, f"decoder_hidden_{i}", act)(h)
-        deep = dense(n_features, "reconstruction_deep")(h)
-        out = keras.layers.Add(name="reconstruction_std")([out, deep])
-    out = keras.layers.Normalization(
-        mean=mean, variance=variance, invert=True, name="unstandardize"
-    )(out)
-    decoder = keras.Model(z, out, name="decoder")
+    unstandardize = Standardize(invert=True, name="unstandardize")
+    decoder = keras.Model(z, unstandardize(decode(z)), name="decoder")
+    for layer in (standardize, unstandardize):
+        layer.set_weights([mean, np.asarray(scale)])
 
     model = keras.Model(x, decoder(encoder(x)), name="autoencoder")
-    return model, encoder, decoder
+    x_std = keras.Input((n_features,), name="x_std")
+    core = keras.Model(x_std, decode(encode(x_std)), name="core")
+    return model, encoder, decoder, core
+
+
+def _two_paths(linear, deep, add):
+    """``x -> linear(x) + deep(x)`` on Keras tensors; ``linear(x)`` if no deep path."""
+
+    def apply(x):
+        if not deep:
+            return linear(x)
+        h = x
+        for layer in deep:
+            h = layer(h)
+        return add([linear(x), h])
+
+    return apply
 
 
 def init_from_pca(encoder, decoder, basis, center):

@@ -4,6 +4,11 @@ Keras's ``Model.fit`` pays callbacks and an iterator step per batch (about 6x sl
 epoch on small data here) and its ``shuffle=True`` cannot be seeded without changing
 global random state. Here every epoch runs inside one traced function over a batch order
 drawn from a NumPy generator, so the same seed gives bit-identical weights.
+
+Training never ends worse than it started: it returns the last epoch's weights unless
+the starting weights reconstruct the training rows better, and with early stopping the
+best validation epoch's, the starting weights included. ``History.kept_initial`` says
+when the starting weights were returned.
 """
 
 import contextlib
@@ -11,6 +16,7 @@ import contextlib
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow
+from ._objectives import r2_from_sums, reconstruction_loss, squared_error
 
 
 class History:
@@ -21,19 +27,20 @@ class History:
         self.validation_scores = []
         self.best_loss = np.inf
         self.best_validation_score = -np.inf
-        self.best_weights = None
         self.converged = False
+        # Set when Ctrl-C ended the run; the weights are then chosen as at any end.
+        self.interrupted = False
+        self.kept_initial = False  # the weights training started from were returned
 
 
-def make_epoch_function(model, optimizer, n_features, batch_size, scale):
-    """Trace a function running one epoch; it returns (training loss, validation R^2).
+def make_epoch_function(core, optimizer, n_features, batch_size):
+    """Trace a function running one epoch; it returns (training loss, validation SSE).
 
-    The loss is the mean squared error over ``scale**2``: with ``scale`` the root mean
-    feature variance, that is the fraction of variance the model leaves unexplained.
+    The loss is the mean squared error on standardised rows: the fraction of
+    variance the model leaves unexplained.
     """
     tf = import_tensorflow()
-    variables = model.trainable_variables
-    inv_var = 1.0 / float(scale) ** 2
+    variables = core.trainable_variables
     spec = tf.TensorSpec([None, n_features], tf.float32)
 
     @tf.function(
@@ -46,14 +53,18 @@ def make_epoch_function(model, optimizer, n_features, batch_size, scale):
         for start in tf.range(0, n, batch_size):
             batch = tf.gather(X, order[start : tf.minimum(start + batch_size, n)])
             with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(model(batch, training=True) - batch))
-                loss = loss * inv_var
-                if model.losses:
-                    loss += tf.add_n(model.losses)
+                loss = reconstruction_loss(tf, batch, core(batch, training=True))
+                if core.losses:
+                    loss += tf.add_n(core.losses)
             optimizer.apply(tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
-        return total / tf.cast(n, tf.float32), reconstruction_r2(tf, model, X_val)
+        return total / tf.cast(n, tf.float32), squared_error(tf, core, X_val)
 
+    # Each fit builds a new model and traces its epoch function once, by design.
+    # TensorFlow counts traces per Python function body across all fits and warns of
+    # "excessive retracing" after a few fits; it exempts functions it expects to
+    # retrace (as its saved-model loader does) with this private flag.
+    run_epoch._omit_frequent_tracing_warning = True
     return run_epoch
 
 
@@ -86,74 +97,73 @@ def released_gradient_registrations():
                 registry.pop(name, None)
 
 
-def train(model, X, X_val, *, params, rng, scale):
-    """Train ``model`` in place on float32 arrays; return a :class:`History`."""
+def train(core, optimizer, X, X_val, *, params, rng):
+    """Train ``core`` in place on standardised float32 rows; return a :class:`History`.
+
+    ``X_val`` (or ``None``) holds the rows held out for early stopping; it needs at
+    least two rows with some variance.
+    """
     keras = import_keras()
     tf = import_tensorflow()
-    optimizer = model.optimizer
-    optimizer.build(model.trainable_variables)
-    batch_size = min(params["batch_size"], X.shape[0])
-    run_epoch = make_epoch_function(model, optimizer, X.shape[1], batch_size, scale)
+    optimizer.build(core.trainable_variables)
+    batch_size = int(min(params["batch_size"], X.shape[0]))  # a Python int for TF
+    run_epoch = make_epoch_function(core, optimizer, X.shape[1], batch_size)
     early_stopping = X_val is not None
     X_t = tf.constant(X)
     X_val_t = tf.constant(X_val if early_stopping else X[:0])
+    val_total_ss = 0.0
+    if early_stopping:
+        val_total_ss = float(
+            np.sum((X_val - X_val.mean(axis=0, dtype=np.float64)) ** 2)
+        )
     tol, patience = params["tol"], params["n_iter_no_change"]
     progbar = keras.utils.Progbar(params["max_iter"]) if params["verbose"] else None
     history, no_improvement = History(), 0
-    # Training must not end worse than it started (with init="pca", PCA's solution):
-    # keep the initial weights and compare them with the final ones.
-    initial_weights = model.get_weights()
+
+    initial_weights = best_weights = core.get_weights()
     if early_stopping:
-        history.best_validation_score = float(reconstruction_r2(tf, model, X_val_t))
-        history.best_weights = initial_weights
+        val_error = float(squared_error(tf, core, X_val_t))
+        history.best_validation_score = r2_from_sums(val_error, val_total_ss)
     else:
-        initial_loss = _loss(model, X_t, scale)
+        initial_error = float(squared_error(tf, core, X_t))
     for epoch in range(params["max_iter"]):
-        order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
-        loss, r2 = run_epoch(X_t, order, X_val_t)
-        loss = float(loss)
+        try:
+            order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
+            loss, val_error = run_epoch(X_t, order, X_val_t)
+            loss = float(loss)
+        except KeyboardInterrupt:
+            history.interrupted = True
+            break
         history.loss_curve.append(loss)
         if not np.isfinite(loss):
             raise FloatingPointError(
                 f"Training diverged at epoch {epoch + 1} (loss={loss}). "
-                "Try a smaller learning_rate or scale the input."
+                "Try a smaller learning_rate."
             )
         if early_stopping:
-            score = float(r2)
+            score = r2_from_sums(float(val_error), val_total_ss)
             history.validation_scores.append(score)
             improved = score >= history.best_validation_score + tol
             if score > history.best_validation_score:
                 history.best_validation_score = score
-                history.best_weights = model.get_weights()
+                best_weights = core.get_weights()
         else:
             improved = loss <= history.best_loss - tol
             history.best_loss = min(history.best_loss, loss)
         no_improvement = 0 if improved else no_improvement + 1
         if progbar is not None:
-            values = [("loss", loss)] + (
-                [("val_r2", float(r2))] if early_stopping else []
-            )
+            values = [("loss", loss)]
+            if early_stopping:
+                values.append(("val_r2", history.validation_scores[-1]))
             progbar.update(epoch + 1, values=values)
         if no_improvement > patience:
             history.converged = True
             break
+
     if early_stopping:
-        model.set_weights(history.best_weights)
-    elif _loss(model, X_t, scale) > initial_loss:
-        model.set_weights(initial_weights)
+        core.set_weights(best_weights)
+        history.kept_initial = best_weights is initial_weights
+    elif not float(squared_error(tf, core, X_t)) <= initial_error:
+        core.set_weights(initial_weights)
+        history.kept_initial = True
     return history
-
-
-def _loss(model, X, scale):
-    tf = import_tensorflow()
-    return float(tf.reduce_mean(tf.square(model(X, training=False) - X))) / scale**2
-
-
-def reconstruction_r2(tf, model, X):
-    """Variance-weighted reconstruction R^2 of ``X`` as a tensor (eager or traced).
-
-    ``tf`` is passed in: inside a traced function, autograph would try to convert
-    ``import_tensorflow`` (and warn that it cannot).
-    """
-    residual = tf.reduce_sum(tf.square(model(X, training=False) - X))
-    return 1.0 - residual / tf.reduce_sum(tf.square(X - tf.reduce_mean(X, axis=0)))

@@ -3,8 +3,6 @@ import os
 import numpy as np
 import pytest
 
-# TensorFlow's C++ start-up notices (CPU features, oneDNN) are noise in test logs.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Without it scikit-learn skips its array-API check (check_array_api_input); it must be
 # set before SciPy is first imported, which conftest precedes.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")

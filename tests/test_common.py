@@ -7,10 +7,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoencoderTransformer
 
-from ._settings import FAST
+from ._settings import CHECKED
 
 
-@parametrize_with_checks([AutoencoderTransformer(**FAST)])
+@parametrize_with_checks([AutoencoderTransformer(**params) for params in CHECKED])
 def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         # FAST trains 5 epochs on purpose; the warning is expected and not under test.

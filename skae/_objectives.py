@@ -1,0 +1,84 @@
+"""What skae optimises and how it scores a reconstruction.
+
+The network trains on standardised rows ``x_std = (x - mean) / s``, where ``s`` is the
+root mean feature variance of the training data, so the mean squared error on
+``x_std`` is the fraction of variance left unexplained, whatever the units of ``X``.
+Scores are the variance-weighted reconstruction R^2::
+
+    R^2 = 1 - sum((X - X_hat)**2) / sum((X - X.mean(axis=0))**2)
+
+which is ``explained_variance_ratio_.sum()`` for PCA on its training data.
+"""
+
+import numpy as np
+
+
+def standardization(X):
+    """Per-feature mean and one scale ``s`` (root mean feature variance) of ``X``.
+
+    Computed without overflow or underflow for any finite float64 data: rows beyond
+    the range where squares are safe are first brought near 1 by a power of two,
+    which is exact. ``s`` (a ``numpy.float64``) is 0 for data without variance.
+    """
+    peak = float(np.max(np.abs(X))) if X.size else 0.0
+    if peak == 0.0:
+        return np.zeros(X.shape[1]), np.float64(0.0)
+    exponent = 0
+    if not 1e-100 < peak < 1e100:
+        exponent = int(np.frexp(peak)[1])
+        X = np.ldexp(X, -exponent)
+    mean = X.mean(axis=0)
+    scale = np.sqrt(X.var(axis=0).mean())
+    return np.ldexp(mean, exponent), np.float64(np.ldexp(scale, exponent))
+
+
+def standardize(X, mean, scale):
+    """``(X - mean) / scale`` in float64, checked to fit the network's float32."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_std = (X - mean) / scale
+    if not np.all(np.abs(X_std) <= np.finfo(np.float32).max):
+        raise ValueError(
+            "X cannot be standardised into float32, the precision the network "
+            "computes in: (X - mean) / scale overflows. Rescale or clip the "
+            "columns whose values reach the limits of float64."
+        )
+    return X_std
+
+
+def r2_from_sums(residual_ss, total_ss):
+    """``1 - residual_ss / total_ss``, with scikit-learn's convention for ``0 / 0``.
+
+    Data without variance score 1.0 when reconstructed exactly and 0.0 otherwise,
+    as :func:`sklearn.metrics.r2_score` does (``force_finite=True``).
+    """
+    if total_ss == 0:
+        return 1.0 if residual_ss == 0 else 0.0
+    return float(1.0 - residual_ss / total_ss)
+
+
+def reconstruction_r2(X, X_hat):
+    """Variance-weighted R^2 of the reconstruction ``X_hat`` of ``X``.
+
+    Both sums of squares are taken on rows divided by a power of two near the data's
+    spread, so the ratio is the same for ``c * X`` and ``c * X_hat`` at any scale.
+    """
+    centered = X - X.mean(axis=0)
+    peak = float(np.max(np.abs(centered))) if X.size else 0.0
+    exponent = int(np.frexp(peak)[1]) if peak > 0 else 0
+    total_ss = np.sum(np.square(np.ldexp(centered, -exponent)))
+    residual_ss = np.sum(np.square(np.ldexp(X - X_hat, -exponent)))
+    return r2_from_sums(residual_ss, total_ss)
+
+
+def squared_error(tf, reconstruct, X):
+    """Sum of squared reconstruction errors of ``X`` as a tensor (eager or traced).
+
+    ``tf`` is passed in: inside a traced function, autograph would try to convert an
+    import helper (and warn that it cannot).
+    """
+    return tf.reduce_sum(tf.square(reconstruct(X, training=False) - X))
+
+
+def reconstruction_loss(tf, X, X_hat):
+    """The training objective: mean squared error on standardised rows."""
+    return tf.reduce_mean(tf.square(X_hat - X))

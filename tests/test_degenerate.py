@@ -1,0 +1,107 @@
+"""A handful of rows, data without variance, parameters of NumPy's integer types."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.decomposition import PCA
+
+from skae import AutoencoderTransformer
+
+from ._settings import PATHS
+
+# A few epochs on purpose: these tests are about the data, not about convergence.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.mark.parametrize("n_rows", [2, 5, 10])
+@pytest.mark.parametrize("init", ["pca", "random"])
+def test_early_stopping_on_a_handful_of_rows_trains_without_it(digits, n_rows, init):
+    X = digits[:n_rows]
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(8,), init=init, max_iter=5, random_state=0
+    )
+    with pytest.warns(UserWarning, match="needs at least 2 validation rows"):
+        ae.fit(X)
+    assert ae.validation_scores_ is None and ae.best_validation_score_ is None
+    assert ae.n_iter_ == len(ae.loss_curve_) == 5
+    assert np.isfinite(ae.loss_curve_).all() and np.isfinite(ae.best_loss_)
+    assert ae.explained_variance_ratio_.sum() == pytest.approx(ae.score(X))
+    if init == "pca":  # never below PCA, so never below 0
+        assert (ae.explained_variance_ratio_ >= 0).all()
+        assert ae.score(X) >= PCA(2).fit(X).explained_variance_ratio_.sum() - 1e-9
+
+
+def test_a_tiny_validation_fraction_trains_without_early_stopping(digits):
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(8,), max_iter=3)
+    ae.set_params(validation_fraction=1e-6, random_state=0)
+    with pytest.warns(
+        UserWarning, match="validation_fraction=1e-06 of 200 rows gives 1"
+    ):
+        ae.fit(digits[:200])
+    assert ae.validation_scores_ is None
+    assert np.isfinite(ae.best_loss_)
+
+
+def test_identical_validation_rows_train_without_early_stopping():
+    X = np.zeros((30, 4))
+    X[0] = 1.0  # the rows held out (3 of 30, random_state=0) are all zeros
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    with pytest.warns(UserWarning, match="gives 3 identical ones"):
+        ae.fit(X)
+    assert ae.validation_scores_ is None
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("data", ["constant", "one row repeated"])
+def test_data_without_variance_gets_pcas_answer(digits, path, data):
+    X = np.full((12, 64), 3.0) if data == "constant" else np.tile(digits[7], (12, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # PCA's own 0 / 0
+        pca = PCA(3).fit(X)
+    ae = AutoencoderTransformer(3, max_iter=5, random_state=0, **PATHS[path])
+    with pytest.warns(UserWarning, match="X has no variance"):
+        ae.fit(X)
+    # PCA's figures: no variance to explain, and a ratio of 0 / 0.
+    assert_array_equal(ae.explained_variance_, pca.explained_variance_)
+    assert np.isnan(ae.explained_variance_ratio_).all()
+    assert np.isnan(pca.explained_variance_ratio_).all()
+    # Every code is 0 and decodes to the mean, as PCA's do; nothing was trained.
+    assert_array_equal(ae.transform(X), pca.transform(X))
+    assert_array_equal(ae.inverse_transform(np.zeros((2, 3))), X[:2])
+    assert ae.score(X) == 1.0
+    assert_array_equal(ae.score_samples(X), np.zeros(12))
+    assert ae.n_iter_ == 1 and ae.loss_curve_ == [0.0] and ae.best_loss_ == 0.0
+
+
+def test_data_without_variance_and_a_float_n_components():
+    X = np.ones((5, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pca = PCA(0.8).fit(X)
+    with pytest.warns(UserWarning, match="X has no variance"):
+        ae = AutoencoderTransformer(0.8, hidden_layer_sizes=(4,)).fit(X)
+    assert ae.n_components_ == pca.n_components_ == 1
+
+
+@pytest.mark.parametrize(
+    "sizes", [np.array([8]), (np.int64(8),), np.int64(8), [np.int32(8), np.uint8(4)]]
+)
+def test_hidden_layer_sizes_takes_numpy_integers(small_data, sizes):
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=sizes, max_iter=1, random_state=0)
+    ae.fit(small_data)
+    assert ae.encoder_.get_layer("encoder_hidden_0").units == 8
+    assert type(ae.encoder_.get_layer("encoder_hidden_0").units) is int
+
+
+def test_numpy_integers_for_the_other_sizes(small_data):
+    ae = AutoencoderTransformer(
+        np.int64(2),
+        hidden_layer_sizes=(4,),
+        max_iter=np.int32(2),
+        batch_size=np.int64(16),
+        n_iter_no_change=np.int16(1),
+        random_state=np.int64(0),
+    ).fit(small_data)
+    assert ae.n_components_ == 2 and ae.n_iter_ == 2

@@ -1,0 +1,168 @@
+"""What fit returns after training: the best weights, the start's, or the run so far."""
+
+import math
+import signal
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from skae import AutoencoderTransformer
+
+from ._settings import FAST
+
+
+def _validation_rows(n_samples, fraction, seed):
+    # The rows fit holds out: its first draw from random_state splits the indices.
+    n_val = math.ceil(fraction * n_samples)
+    rng = np.random.RandomState(seed)
+    return train_test_split(np.arange(n_samples), test_size=n_val, random_state=rng)[1]
+
+
+def test_early_stopping_returns_the_best_validation_epochs_weights(digits_split):
+    X_train, _ = digits_split
+    ae = AutoencoderTransformer(
+        4, hidden_layer_sizes=(32,), max_iter=200, n_iter_no_change=3, random_state=0
+    ).fit(X_train)
+    assert len(ae.validation_scores_) == ae.n_iter_ < 200, "stopped by patience"
+    best = int(np.argmax(ae.validation_scores_))
+    assert best < ae.n_iter_ - 1, "later epochs were worse: their weights are not kept"
+    assert ae.best_validation_score_ == max(ae.validation_scores_)
+    # The weights returned are that epoch's: they score it on the validation rows.
+    val = _validation_rows(len(X_train), 0.1, seed=0)
+    assert ae.score(X_train[val]) == pytest.approx(ae.best_validation_score_, abs=1e-5)
+    assert ae.score(X_train[val]) > ae.validation_scores_[-1] + 1e-5
+    assert ae.best_loss_ is None
+
+
+@pytest.fixture
+def gaussian():
+    return np.random.RandomState(0).normal(size=(120, 10))
+
+
+def test_a_run_that_ends_worse_returns_pcas_solution_and_says_so(gaussian):
+    X = gaussian
+    pca = PCA(2).fit(X)
+    # Steps of 0.3 on data PCA already explains as well as any model: worse at the end.
+    ae = AutoencoderTransformer(
+        2,
+        hidden_layer_sizes=(8,),
+        early_stopping=False,
+        learning_rate=0.3,
+        max_iter=3,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="did not improve on PCA's solution"):
+        ae.fit(X)
+    # The weights returned are PCA's, and so are the figures that describe them.
+    linear = AutoencoderTransformer(2, hidden_layer_sizes=(), random_state=0).fit(X)
+    assert_allclose(ae.transform(X), linear.transform(X), atol=1e-6)
+    assert ae.score(X) == pytest.approx(pca.explained_variance_ratio_.sum(), abs=1e-9)
+    assert_allclose(ae.explained_variance_ratio_, pca.explained_variance_ratio_)
+    assert ae.best_loss_ == pytest.approx(1 - ae.score(X), abs=1e-12)
+    assert ae.best_loss_ < min(ae.loss_curve_), "the run's losses were all worse"
+    # n_iter_ and loss_curve_ describe the run, as scikit-learn's checks require.
+    assert ae.n_iter_ == len(ae.loss_curve_) == 3
+
+
+def test_a_random_start_that_training_cannot_improve_is_kept(gaussian):
+    X = gaussian
+    params = dict(hidden_layer_sizes=(8,), init="random", random_state=0)
+    start = AutoencoderTransformer(2, max_iter=1, learning_rate=1e-12, **params)
+    start.set_params(early_stopping=False).fit(X)
+    ae = AutoencoderTransformer(2, max_iter=3, learning_rate=5.0, **params)
+    with pytest.warns(ConvergenceWarning, match="did not improve on its random start"):
+        ae.set_params(early_stopping=False).fit(X)
+    assert_allclose(ae.transform(X), start.transform(X), atol=1e-6)
+    assert ae.best_loss_ == pytest.approx(1 - ae.score(X), abs=1e-12)
+
+
+def _interrupt_at_epoch(monkeypatch, epoch):
+    """Make the Ctrl-C signal arrive while the given epoch runs."""
+    from skae import _training
+
+    real = _training.make_epoch_function
+
+    def make_epoch_function(*args, **kwargs):
+        run_epoch, calls = real(*args, **kwargs), []
+
+        def run(*inputs):
+            calls.append(None)
+            result = run_epoch(*inputs)
+            if len(calls) == epoch:
+                signal.raise_signal(signal.SIGINT)  # what Ctrl-C sends
+            return result
+
+        return run
+
+    monkeypatch.setattr(_training, "make_epoch_function", make_epoch_function)
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_ctrl_c_keeps_what_was_trained_and_stops_the_caller(
+    monkeypatch, digits_split, early_stopping
+):
+    X_train, _ = digits_split
+    _interrupt_at_epoch(monkeypatch, epoch=4)
+    ae = AutoencoderTransformer(
+        4,
+        hidden_layer_sizes=(32,),
+        max_iter=50,
+        early_stopping=early_stopping,
+        random_state=0,
+    )
+    with (
+        pytest.raises(KeyboardInterrupt),
+        pytest.warns(UserWarning, match="interrupted after 3 epochs"),
+    ):
+        ae.fit(X_train)
+    check_is_fitted(ae)
+    assert ae.n_iter_ == len(ae.loss_curve_) == 3
+    if early_stopping:
+        assert len(ae.validation_scores_) == 3
+        assert ae.best_validation_score_ >= max(ae.validation_scores_)
+    # Trained, consistent and never below PCA: the attributes describe the weights.
+    pca_ev = PCA(4).fit(X_train).explained_variance_ratio_.sum()
+    assert ae.score(X_train) > pca_ev
+    assert ae.explained_variance_ratio_.sum() == pytest.approx(ae.score(X_train))
+    X32 = X_train.astype(np.float32)
+    assert_allclose(ae.transform(X32), np.asarray(ae.encoder_(X32)), atol=1e-5)
+
+
+def test_ctrl_c_before_training_leaves_the_estimator_as_it_was(monkeypatch, small_data):
+    from skae import _training
+
+    ae = AutoencoderTransformer(2, **FAST).fit(small_data)
+    before, state = ae.transform(small_data), dict(vars(ae))
+
+    def interrupted(*args, **kwargs):  # the new model is built, nothing trained yet
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ae.set_params(n_components=3).fit(small_data)
+    assert set(vars(ae)) == set(state) and ae.n_components_ == 2
+    assert ae.model_ is state["model_"]
+    assert_array_equal(ae.transform(small_data), before)
+
+
+def test_random_state_none_draws_from_numpys_global_generator(small_data):
+    import tensorflow as tf
+
+    def fit():
+        ae = AutoencoderTransformer(2, **{**FAST, "random_state": None})
+        return ae.fit(small_data).transform(small_data)
+
+    np.random.seed(0)
+    tf.random.set_seed(1)
+    first = fit()
+    after = np.random.rand()
+    np.random.seed(0)
+    tf.random.set_seed(2)  # TensorFlow's global seed plays no part
+    assert_array_equal(fit(), first)
+    np.random.seed(0)
+    assert after != np.random.rand(), "fit drew from NumPy's global generator"
