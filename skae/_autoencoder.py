@@ -13,16 +13,36 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._backend import import_keras
+from ._backend import import_tensorflow
 from ._inference import NumpyAutoencoder
-from ._objectives import reconstruction_r2, standardization, standardize
+from ._objectives import (
+    MSE_NAMES,
+    make_loss,
+    make_optimizer,
+    reconstruction_r2,
+    standardization,
+    standardize,
+)
 from ._warnings import warn
 
 # Rows used to split the training R^2 among components; see explained_variance_ratio_.
 _EV_MAX_SAMPLES = 2000
+# What the Keras-side parameters take, for their error messages.
+_KERAS_KINDS = {
+    "activation": "one of MLPRegressor's names ('identity', 'logistic', 'tanh', "
+    "'relu') or a Keras activation name ('selu', 'gelu', ...)",
+    "loss": "a Keras loss: a name, a keras.losses.Loss or a function",
+    "optimizer": "a Keras optimizer: a name, a class or an instance",
+}
 
 
 class AutoencoderTransformer(
@@ -63,10 +83,11 @@ class AutoencoderTransformer(
         Units of the encoder's hidden layers, input side first; the decoder mirrors
         them. ``()`` gives a shallow, linear autoencoder.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden layers, named as in
-        :class:`~sklearn.neural_network.MLPRegressor`. The code and the reconstruction
-        are linear, as MLPRegressor's output layer is.
+    activation : str, default='relu'
+        Activation of the hidden layers: MLPRegressor's names (``'identity'``,
+        ``'logistic'``, ``'tanh'``, ``'relu'``) or any of Keras's (``'selu'``,
+        ``'gelu'``, ``'elu'``, ...). The code and the reconstruction are linear, as
+        MLPRegressor's output layer is.
 
     init : {'pca', 'random'}, default='pca'
         ``'pca'`` starts the linear paths at PCA's projection (fitted on the training
@@ -81,8 +102,23 @@ class AutoencoderTransformer(
     batch_size : int, default=64
         Rows per gradient step (clipped to the number of training rows).
 
+    loss : str, keras.losses.Loss or callable, default='mse'
+        What training minimises. ``'mse'`` is the mean squared error of the
+        standardised rows, i.e. the fraction of variance left unexplained, whatever
+        the units of X. Any other Keras loss (a name such as
+        ``'binary_crossentropy'``, a ``keras.losses.Loss``, or a function
+        ``(y_true, y_pred)``) is applied as Keras applies it, in the data's units (in
+        float32): binary cross-entropy suits data in [0, 1]. The built-in
+        network's reconstruction is linear, so that loss sees it clipped to (0, 1).
+        ``score`` stays reconstruction R^2 whatever the loss.
+
+    optimizer : str, type or keras.optimizers.Optimizer, default='adam'
+        Keras optimizer: a name, a class, or an instance whose settings are copied
+        (the instance itself is never trained). ``learning_rate`` replaces its
+        learning rate.
+
     learning_rate : float, default=3e-3
-        Learning rate of the Adam optimiser (MLPRegressor's ``learning_rate_init``;
+        Learning rate of the optimizer (MLPRegressor's ``learning_rate_init``;
         there is no schedule).
 
     tol : float, default=1e-4
@@ -108,6 +144,17 @@ class AutoencoderTransformer(
         Fraction of rows held out when ``early_stopping=True`` (no row is held out
         for a linear autoencoder started at PCA, which does not train).
 
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks, called as ``Model.fit`` calls them, once per epoch:
+        ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end`` with ``logs``
+        holding ``loss`` and, with early stopping, ``val_loss`` and ``val_r2``,
+        then ``on_train_end``. Their ``model`` is ``model_``; setting
+        ``model.stop_training = True`` ends training.
+        ``keras.callbacks.EarlyStopping``, ``CSVLogger``, ``ModelCheckpoint`` and
+        ``TensorBoard`` work as with ``Model.fit``. ``on_train_end`` comes after
+        skae has chosen the weights, so a callback that restores weights has the
+        last word, but for the PCA floor.
+
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the batch order and the validation split. The same
         int gives bit-identical weights and outputs, and then no global random state
@@ -117,7 +164,9 @@ class AutoencoderTransformer(
         is never read nor set.
 
     verbose : int, default=0
-        ``1`` shows Keras's progress bar over epochs; ``0`` is silent.
+        ``0`` is silent; ``1`` and ``2`` print Keras's progress lines, as
+        ``Model.fit`` does: each epoch's loss and, with early stopping, its
+        validation loss and R^2.
 
     Attributes
     ----------
@@ -129,9 +178,9 @@ class AutoencoderTransformer(
         autoencoder, which holds the other two and shares their weights. They
         standardise in float64 (:class:`skae.layers.Standardize`): ``encoder_`` and
         ``model_`` take float64 rows, ``decoder_`` and ``model_`` return float64.
-        ``model_`` is compiled with the Adam optimiser used in training and
-        ``"mse"`` (in squared units of ``X``), so ``model_.fit(X, X)`` trains
-        further; ``transform`` follows such training (after other changes to the
+        ``model_`` is compiled with the optimizer used in training and ``loss``
+        (``'mse'`` there is in squared units of ``X``), so ``model_.fit(X, X)``
+        trains further; ``transform`` follows such training (after other changes to the
         weights, call :meth:`reload_weights`).
 
     mean_ : ndarray of shape (n_features,)
@@ -168,9 +217,10 @@ class AutoencoderTransformer(
         projection is (Eckart-Young), and data without variance.
 
     loss_curve_ : list of float
-        Training loss per epoch: the mean squared error of the standardised
-        training rows, i.e. the fraction of variance left unexplained, ``1 - R^2``
-        (for the closed-form fits, one entry: that of the returned weights).
+        Training loss per epoch, the mean over its batches. For ``loss='mse'``, the
+        mean squared error of the standardised training rows, i.e. the fraction of
+        variance left unexplained, ``1 - R^2`` (for the closed-form fits, one
+        entry: that of the returned weights).
 
     best_loss_ : float or None
         Training loss of the returned weights: the lowest of ``loss_curve_``, or,
@@ -232,15 +282,18 @@ class AutoencoderTransformer(
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [str],  # MLPRegressor's names or Keras's, checked at fit
         "init": [StrOptions({"pca", "random"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "loss": [str, callable],
+        "optimizer": [str, type, HasMethods(["get_config"])],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -254,11 +307,14 @@ class AutoencoderTransformer(
         init="pca",
         max_iter=200,
         batch_size=64,
+        loss="mse",
+        optimizer="adam",
         learning_rate=3e-3,
         tol=1e-4,
         n_iter_no_change=10,
         early_stopping=True,
         validation_fraction=0.1,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -268,11 +324,14 @@ class AutoencoderTransformer(
         self.init = init
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.loss = loss
+        self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 
@@ -352,20 +411,17 @@ class AutoencoderTransformer(
             else int(pca.n_components_)
         )
 
+        activation, loss_fn, optimizer = self._keras_settings(mean, scale)
         model, encoder, decoder, core = build_autoencoder(
             X.shape[1],
             n_components,
             hidden,
-            self.activation,
+            activation,
             mean,
             scale,
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
         )
-        keras = import_keras()
-        # A fixed name: TensorFlow keeps about 35 KB for every distinct variable name it
-        # has seen, and auto-named optimizers ("adam_17") make new ones at every fit.
-        optimizer = keras.optimizers.Adam(self.learning_rate, name="skae_adam")
-        model.compile(optimizer=optimizer, loss="mse")
+        model.compile(optimizer=optimizer, loss=self.loss)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.n_components_ = n_components
         self.mean_ = mean
@@ -386,10 +442,12 @@ class AutoencoderTransformer(
                 history = train(
                     core,
                     optimizer,
+                    loss_fn,
                     X_train.astype(np.float32),
                     None if X_val is None else X_val.astype(np.float32),
                     params=self.get_params(),
                     rng=rng,
+                    model=model,
                 )
             self._refresh_forward()
             r2 = self._score(X)
@@ -402,7 +460,9 @@ class AutoencoderTransformer(
         if not trains:
             # The closed-form fit counts as one iteration (scikit-learn's estimators
             # report at least one); its loss is the fraction of variance unexplained.
-            history.loss_curve = [1.0 - r2]
+            history.loss_curve = [
+                self._loss_of_returned_weights(r2, loss_fn, core, X_std)
+            ]
             history.best_loss, history.converged = history.loss_curve[0], True
         if at_pca:
             self._take_pca_figures(pca, scale, no_variance)
@@ -416,13 +476,24 @@ class AutoencoderTransformer(
             vars(self).pop("components_", None)  # from an earlier, linear fit
         discarded = trains and bool(history.loss_curve)
         discarded = discarded and (history.kept_initial or at_pca)
+        if trains and val_rows is None and (discarded or not history.loss_curve):
+            # The start's or PCA's weights, or none trained (Ctrl-C at once).
+            history.best_loss = self._loss_of_returned_weights(r2, loss_fn, core, X_std)
         val_score = None  # R^2 of the returned weights on the held-out rows
         if val_rows is not None:
             val_score = history.best_validation_score
             if at_pca:
                 val_score = self._score(X[val_rows])
-        self._set_training_attributes(history, r2, val_score, discarded)
+        self._set_training_attributes(history, val_score, discarded)
         return history.interrupted
+
+    def _loss_of_returned_weights(self, r2, loss_fn, core, X_std):
+        """The training loss of the weights fit returns, on all the rows."""
+        if isinstance(self.loss, str) and self.loss in MSE_NAMES:
+            return 1.0 - r2  # the fraction of variance unexplained, in float64
+        tf = import_tensorflow()
+        X = tf.constant(X_std.astype(np.float32))
+        return float(loss_fn(tf, X, core(X, training=False)))
 
     def _take_pca_figures(self, pca, scale, no_variance):
         """Explained variance of a model that is PCA (up to float32 weights)."""
@@ -433,6 +504,30 @@ class AutoencoderTransformer(
         self.explained_variance_ratio_ = np.pad(
             pca.explained_variance_ratio_, (0, pad), constant_values=padding
         )
+
+    def _keras_settings(self, mean, scale):
+        """Keras's activation name, the training loss and a new optimizer.
+
+        The names are Keras's to check: a name Keras does not know is an
+        InvalidParameterError naming the parameter, as scikit-learn's checks give.
+        """
+        from ._network import keras_activation
+
+        settings = []
+        for name, make, args in (
+            ("activation", keras_activation, (self.activation,)),
+            ("loss", make_loss, (self.loss, mean, scale)),
+            ("optimizer", make_optimizer, (self.optimizer, self.learning_rate)),
+        ):
+            try:
+                settings.append(make(*args))
+            except (ValueError, TypeError) as exc:
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be "
+                    f"{_KERAS_KINDS[name]}. Got {getattr(self, name)!r} instead "
+                    f"({exc})."
+                ) from exc
+        return settings
 
     def _validation_rows(self, X, rng):
         """Indices of the rows held out for early stopping, or ``None`` if too few.
@@ -459,7 +554,7 @@ class AutoencoderTransformer(
         )
         return None
 
-    def _set_training_attributes(self, history, r2, val_score, discarded):
+    def _set_training_attributes(self, history, val_score, discarded):
         """Set n_iter_, loss_curve_ and co., MLPRegressor's training attributes.
 
         ``n_iter_``, ``loss_curve_`` and ``validation_scores_`` describe the run (as
@@ -495,9 +590,6 @@ class AutoencoderTransformer(
         if val_score is not None:
             self.validation_scores_ = history.validation_scores
             self.best_validation_score_ = val_score
-        elif discarded or not history.loss_curve:
-            # The loss is the fraction of variance unexplained: 1 - R^2 on X.
-            self.best_loss_ = 1.0 - r2
         else:
             self.best_loss_ = history.best_loss
 

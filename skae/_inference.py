@@ -24,17 +24,59 @@ def _logistic(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _selu(x):
+    # The constants of Keras's selu (Klambauer et al., 2017).
+    return 1.0507009873554805 * _elu(x, alpha=1.6732632423543772)
+
+
+def _gelu(x):
+    from scipy.special import erf  # Keras's default is the exact (erf) form
+
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
+def _softplus(x):
+    return np.logaddexp(0, x)
+
+
+# Keras's activations by the name a Dense layer's config gives, in NumPy (float64).
 _ACTIVATIONS = {
     "linear": lambda x: x,
     "relu": _relu,
     "tanh": np.tanh,
     "sigmoid": _logistic,
+    "elu": _elu,
+    "selu": _selu,
+    "gelu": _gelu,
+    "softplus": _softplus,
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "silu": lambda x: x * _logistic(x),
+    "swish": lambda x: x * _logistic(x),
+    "leaky_relu": lambda x: np.where(x > 0, x, 0.2 * x),  # Keras's default slope
+    "relu6": lambda x: np.clip(x, 0, 6),
+    "exponential": np.exp,
+    "mish": lambda x: x * np.tanh(_softplus(x)),
 }
+
+
+def _activation(name):
+    """The NumPy activation for a Keras name; else Keras's own, run in float64."""
+    if name in _ACTIVATIONS:
+        return _ACTIVATIONS[name]
+    from ._backend import import_keras
+
+    keras = import_keras()
+    function = keras.activations.get(name)
+    return lambda x: keras.ops.convert_to_numpy(function(x))
 
 
 def _dense(layer):
     kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
-    return kernel, bias, _ACTIVATIONS[layer.get_config()["activation"]]
+    return kernel, bias, _activation(layer.get_config()["activation"])
 
 
 def _layers(model, prefix):

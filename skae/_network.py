@@ -30,6 +30,13 @@ KERAS_ACTIVATIONS = {
 }
 
 
+def keras_activation(name):
+    """Keras's name for an activation named in MLPRegressor's or Keras's vocabulary."""
+    name = KERAS_ACTIVATIONS.get(name, name)
+    import_keras().activations.get(name)  # a ValueError for a name Keras lacks
+    return name
+
+
 def build_autoencoder(
     n_features, n_components, hidden_layer_sizes, activation, mean, scale, seeds
 ):
@@ -43,7 +50,7 @@ def build_autoencoder(
     keras = import_keras()
     from .layers import Standardize
 
-    act = KERAS_ACTIVATIONS[activation]
+    act = activation  # a Keras name: see keras_activation
 
     def dense(units, name, activation=None):
         init = keras.initializers.GlorotUniform(seed=int(next(seeds)))

@@ -79,6 +79,46 @@ def squared_error(tf, reconstruct, X):
     return tf.reduce_sum(tf.square(reconstruct(X, training=False) - X))
 
 
-def reconstruction_loss(tf, X, X_hat):
-    """The training objective: mean squared error on standardised rows."""
-    return tf.reduce_mean(tf.square(X_hat - X))
+MSE_NAMES = ("mse", "mean_squared_error")
+
+
+def make_loss(loss, mean, scale):
+    """The training objective on standardised rows, ``fn(tf, X_std, X_hat_std)``.
+
+    ``"mse"`` is the mean squared error of the standardised rows: the fraction of
+    variance left unexplained, the same whatever the units of X. Any other Keras
+    loss (a name, a ``keras.losses.Loss`` or a function ``(y_true, y_pred)``) is
+    applied in the data's units, in float32, as Keras would apply it: for example
+    ``"binary_crossentropy"`` to pixels in [0, 1].
+    """
+    if isinstance(loss, str) and loss in MSE_NAMES:
+        return lambda tf, X, X_hat: tf.reduce_mean(tf.square(X_hat - X))
+    from ._backend import import_keras
+
+    keras_loss = import_keras().losses.get(loss)
+    mean, scale = np.float32(mean), np.float32(scale)
+
+    def data_units_loss(tf, X, X_hat):
+        return tf.reduce_mean(keras_loss(X * scale + mean, X_hat * scale + mean))
+
+    return data_units_loss
+
+
+def make_optimizer(optimizer, learning_rate):
+    """A new Keras optimizer with ``learning_rate``; the user's object is not used.
+
+    ``optimizer`` is a name (``"adam"``), a class, or an instance whose other
+    settings are kept. The name is fixed per class: TensorFlow keeps about 35 KB for
+    every distinct variable name, and auto-named optimizers make new ones per fit.
+    """
+    from ._backend import import_keras
+
+    keras = import_keras()
+    if isinstance(optimizer, str):
+        config, cls = {}, type(keras.optimizers.get(optimizer))
+    elif isinstance(optimizer, type):
+        config, cls = {}, optimizer
+    else:
+        config, cls = optimizer.get_config(), type(optimizer)
+    config.update(learning_rate=learning_rate, name=f"skae_{cls.__name__.lower()}")
+    return cls.from_config(config)

@@ -3,7 +3,11 @@
 Keras's ``Model.fit`` pays callbacks and an iterator step per batch (about 6x slower per
 epoch on small data here) and its ``shuffle=True`` cannot be seeded without changing
 global random state. Here every epoch runs inside one traced function over a batch order
-drawn from a NumPy generator, so the same seed gives bit-identical weights.
+drawn from a NumPy generator, so the same seed gives bit-identical weights. Keras
+callbacks see the epochs as in ``Model.fit`` (``on_train_begin``, ``on_epoch_begin``,
+``on_epoch_end`` with ``loss`` and, with early stopping, ``val_loss`` and ``val_r2``,
+``on_train_end``; ``model.stop_training`` ends training), and ``verbose`` prints
+Keras's progress lines.
 
 Training never ends worse than it started: it returns the last epoch's weights unless
 the starting weights reconstruct the training rows better, and with early stopping the
@@ -16,7 +20,7 @@ import contextlib
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow
-from ._objectives import r2_from_sums, reconstruction_loss, squared_error
+from ._objectives import r2_from_sums, squared_error
 
 
 class History:
@@ -27,17 +31,17 @@ class History:
         self.validation_scores = []
         self.best_loss = np.inf
         self.best_validation_score = -np.inf
-        self.converged = False
+        self.converged = False  # stopped by patience or by a callback
         # Set when Ctrl-C ended the run; the weights are then chosen as at any end.
         self.interrupted = False
         self.kept_initial = False  # the weights training started from were returned
 
 
-def make_epoch_function(core, optimizer, n_features, batch_size):
-    """Trace a function running one epoch; it returns (training loss, validation SSE).
+def make_epoch_function(core, optimizer, loss_fn, n_features, batch_size):
+    """Trace a function running one epoch.
 
-    The loss is the mean squared error on standardised rows: the fraction of
-    variance the model leaves unexplained.
+    It returns the mean training loss, and the loss and the sum of squared errors of
+    the validation rows (which may be none).
     """
     tf = import_tensorflow()
     variables = core.trainable_variables
@@ -53,12 +57,15 @@ def make_epoch_function(core, optimizer, n_features, batch_size):
         for start in tf.range(0, n, batch_size):
             batch = tf.gather(X, order[start : tf.minimum(start + batch_size, n)])
             with tf.GradientTape() as tape:
-                loss = reconstruction_loss(tf, batch, core(batch, training=True))
+                loss = loss_fn(tf, batch, core(batch, training=True))
                 if core.losses:
                     loss += tf.add_n(core.losses)
             optimizer.apply(tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
-        return total / tf.cast(n, tf.float32), squared_error(tf, core, X_val)
+        X_val_hat = core(X_val, training=False)  # no rows without early stopping:
+        val_loss = loss_fn(tf, X_val, X_val_hat)  # then NaN, and unused
+        val_error = tf.reduce_sum(tf.square(X_val_hat - X_val))
+        return total / tf.cast(n, tf.float32), val_loss, val_error
 
     # Each fit builds a new model and traces its epoch function once, by design.
     # TensorFlow counts traces per Python function body across all fits and warns of
@@ -97,28 +104,36 @@ def released_gradient_registrations():
                 registry.pop(name, None)
 
 
-def train(core, optimizer, X, X_val, *, params, rng):
+def train(core, optimizer, loss_fn, X, X_val, *, params, rng, model):
     """Train ``core`` in place on standardised float32 rows; return a :class:`History`.
 
     ``X_val`` (or ``None``) holds the rows held out for early stopping; it needs at
-    least two rows with some variance.
+    least two rows with some variance. ``model`` is what callbacks see (the
+    estimator's ``model_``, which shares ``core``'s weights).
     """
     keras = import_keras()
     tf = import_tensorflow()
     optimizer.build(core.trainable_variables)
     batch_size = int(min(params["batch_size"], X.shape[0]))  # a Python int for TF
-    run_epoch = make_epoch_function(core, optimizer, X.shape[1], batch_size)
+    run_epoch = make_epoch_function(core, optimizer, loss_fn, X.shape[1], batch_size)
     early_stopping = X_val is not None
     X_t = tf.constant(X)
     X_val_t = tf.constant(X_val if early_stopping else X[:0])
     val_total_ss = 0.0
     if early_stopping:
-        val_total_ss = float(
-            np.sum((X_val - X_val.mean(axis=0, dtype=np.float64)) ** 2)
-        )
+        centered = X_val - X_val.mean(axis=0, dtype=np.float64)
+        val_total_ss = float(np.sum(centered**2))
     tol, patience = params["tol"], params["n_iter_no_change"]
-    progbar = keras.utils.Progbar(params["max_iter"]) if params["verbose"] else None
-    history, no_improvement = History(), 0
+    callbacks = keras.callbacks.CallbackList(
+        params["callbacks"],
+        add_history=True,
+        add_progbar=bool(params["verbose"]),
+        model=model,
+        verbose=int(params["verbose"]),
+        epochs=params["max_iter"],
+        steps=1,
+    )
+    history, no_improvement, logs = History(), 0, {}
 
     initial_weights = best_weights = core.get_weights()
     if early_stopping:
@@ -126,11 +141,14 @@ def train(core, optimizer, X, X_val, *, params, rng):
         history.best_validation_score = r2_from_sums(val_error, val_total_ss)
     else:
         initial_error = float(squared_error(tf, core, X_t))
+    model.stop_training = False
+    callbacks.on_train_begin()
     for epoch in range(params["max_iter"]):
         try:
+            callbacks.on_epoch_begin(epoch)
             order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
-            loss, val_error = run_epoch(X_t, order, X_val_t)
-            loss = float(loss)
+            results = run_epoch(X_t, order, X_val_t)
+            loss, val_loss, val_error = (float(value) for value in results)
         except KeyboardInterrupt:
             history.interrupted = True
             break
@@ -140,9 +158,11 @@ def train(core, optimizer, X, X_val, *, params, rng):
                 f"Training diverged at epoch {epoch + 1} (loss={loss}). "
                 "Try a smaller learning_rate."
             )
+        logs = {"loss": loss}
         if early_stopping:
-            score = r2_from_sums(float(val_error), val_total_ss)
+            score = r2_from_sums(val_error, val_total_ss)
             history.validation_scores.append(score)
+            logs.update(val_loss=val_loss, val_r2=score)
             improved = score >= history.best_validation_score + tol
             if score > history.best_validation_score:
                 history.best_validation_score = score
@@ -151,12 +171,12 @@ def train(core, optimizer, X, X_val, *, params, rng):
             improved = loss <= history.best_loss - tol
             history.best_loss = min(history.best_loss, loss)
         no_improvement = 0 if improved else no_improvement + 1
-        if progbar is not None:
-            values = [("loss", loss)]
-            if early_stopping:
-                values.append(("val_r2", history.validation_scores[-1]))
-            progbar.update(epoch + 1, values=values)
-        if no_improvement > patience:
+        try:
+            callbacks.on_epoch_end(epoch, logs)
+        except KeyboardInterrupt:
+            history.interrupted = True
+            break
+        if no_improvement > patience or model.stop_training:
             history.converged = True
             break
 
@@ -166,4 +186,7 @@ def train(core, optimizer, X, X_val, *, params, rng):
     elif not float(squared_error(tf, core, X_t)) <= initial_error:
         core.set_weights(initial_weights)
         history.kept_initial = True
+    # Last, as in Model.fit: a callback such as EarlyStopping(restore_best_weights=True)
+    # has the final word on the weights (skae's floor on PCA still applies after).
+    callbacks.on_train_end(logs)
     return history

@@ -210,7 +210,12 @@ def test_hidden_layer_sizes_int_and_tuple(small_data):
     ]
 
 
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "activation",
+    # MLPRegressor's names, then Keras's: with a NumPy version, and without one.
+    ["identity", "logistic", "tanh", "relu", "selu", "gelu", "elu", "softplus"]
+    + ["silu", "leaky_relu", "mish", "softsign", "relu6", "hard_sigmoid"],
+)
 def test_activations_match_keras(activation, digits_split):
     X_train, X_test = digits_split
     ae = AutoencoderTransformer(
