@@ -197,7 +197,7 @@ def bench_bulk(args):
 
 def _plain_numpy_encoder(ae):
     """The encoder as a plain float32 NumPy pass over the same (folded) weights."""
-    enc = ae._forward.encode
+    enc = ae._forward.encode  # a linear map plus a chain of Dense ops (see _inference)
     W0, b0 = (a.astype(np.float32) for a in enc.linear[:2])
     deep = [(k.astype(np.float32), b.astype(np.float32), act) for k, b, act in enc.deep]
 
@@ -205,7 +205,8 @@ def _plain_numpy_encoder(ae):
         out = X @ W0 + b0
         h = X
         for kernel, bias, act in deep:
-            h = act(h @ kernel + bias)
+            h = h @ kernel + bias
+            h = h if act is None else act(h)
         if deep:
             out += h
         return out

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._backend import import_tensorflow
-from ._inference import NumpyAutoencoder
+from ._inference import Inference
 from ._objectives import (
     MSE_NAMES,
     make_loss,
@@ -628,9 +628,10 @@ class AutoencoderTransformer(
             importance[j] = r2_all - reconstruction_r2(rows, X_held)
         importance = np.maximum(importance, 0.0)
         order = np.argsort(-importance, kind="stable")
-        permute_code(self.encoder_, self.decoder_, order)
-        self._refresh_forward()
-        shares = importance[order]
+        shares = importance  # in the network's order where units cannot be reordered
+        if permute_code(self.encoder_, self.decoder_, order):
+            self._refresh_forward()
+            shares = importance[order]
 
         share_sum = shares.sum()
         if share_sum == 0:
@@ -649,9 +650,10 @@ class AutoencoderTransformer(
         largest variance first, each signed so that its largest entry is positive (the
         rule of scikit-learn's ``svd_flip`` for PCA).
         """
+        from ._network import shortcut
+
         # The kernel in standardised units: the same directions at any scale of X.
-        layer = self.decoder_.get_layer("reconstruction_linear")
-        kernel = np.asarray(layer.get_weights()[0], dtype=np.float64)
+        kernel = np.asarray(shortcut(self.decoder_).linear.kernel, dtype=np.float64)
         Z = self._forward.encode(X, np.float64)
         q, r = np.linalg.qr(kernel.T)  # reconstructions are Z @ r.T @ q.T
         code_cov = np.atleast_2d(np.cov(Z, rowvar=False))
@@ -662,7 +664,9 @@ class AutoencoderTransformer(
 
     def _refresh_forward(self):
         """Snapshot the Keras weights for the NumPy inference path."""
-        self._forward = NumpyAutoencoder(self.encoder_, self.decoder_)
+        self._forward = Inference(
+            self.encoder_, self.decoder_, self.n_features_in_, self.n_components_
+        )
         self._forward_history = getattr(self.model_, "history", None)
 
     def _current_forward(self):
@@ -804,8 +808,7 @@ class AutoencoderTransformer(
             state = {**state, "model_": pickle.loads(state["model_"])}
         super().__setstate__(state)
         if "model_" in state:
-            self.encoder_ = self.model_.get_layer("encoder")
-            self.decoder_ = self.model_.get_layer("decoder")
+            self.encoder_, self.decoder_ = self.model_.layers
             self._refresh_forward()
 
     def __sklearn_tags__(self):

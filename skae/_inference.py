@@ -1,13 +1,20 @@
-"""A NumPy forward pass through skae's encoder and decoder.
+"""The forward passes behind ``transform`` and ``inverse_transform``.
 
 ``model.predict`` costs tens of milliseconds per call and even a ``tf.function`` about
-0.3 ms, against about 0.1 ms for ``PCA.transform``. A NumPy pass over a snapshot of the
-weights costs microseconds. It computes in float64 and rounds once at the end, so a row
-gives the same output alone, in a batch or in a permuted batch (float32 BLAS kernels do
-not: a 1-row product and a many-row product round differently).
+0.3 ms, against about 0.1 ms for ``PCA.transform``. Where every layer of a model is of
+a type mirrored here (Dense, Activation, the dropout and noise layers, which are the
+identity at inference, skae's ``Standardize`` and ``LinearShortcut``, in Sequential
+models), a NumPy pass over a snapshot of the weights costs microseconds. It computes in
+float64 and rounds once at the end, so a row gives the same output alone, in a batch
+or in a permuted batch (float32 BLAS kernels do not: a 1-row product and a many-row
+product round differently). Any other model runs through a ``tf.function`` with a
+fixed input signature, traced once, over chunks of rows. The choice is made by layer
+type, never by layer name.
 """
 
 import numpy as np
+
+from ._backend import import_keras, import_tensorflow
 
 # Rows per chunk: bounds the float64 buffers of a bulk transform to 32 KiB per
 # feature or hidden unit while keeping BLAS calls large enough to be efficient.
@@ -64,52 +71,128 @@ _ACTIVATIONS = {
 
 
 def _activation(name):
-    """The NumPy activation for a Keras name; else Keras's own, run in float64."""
+    """The NumPy activation for a Keras name (``None`` for the identity); else
+    Keras's own, run in float64."""
+    if name == "linear":
+        return None
     if name in _ACTIVATIONS:
         return _ACTIVATIONS[name]
-    from ._backend import import_keras
-
     keras = import_keras()
     function = keras.activations.get(name)
     return lambda x: keras.ops.convert_to_numpy(function(x))
 
 
-def _dense(layer):
-    kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
-    return kernel, bias, _activation(layer.get_config()["activation"])
+def _identity_at_inference(keras):
+    names = ("Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout")
+    return tuple(getattr(keras.layers, n) for n in names if hasattr(keras.layers, n))
 
 
-def _layers(model, prefix):
-    return [_dense(layer) for layer in model.layers if layer.name.startswith(prefix)]
+def _ops(layer):
+    """``layer`` as NumPy ops ``(kernel or None, bias or None, activation or None)``.
+
+    ``None`` where some layer in it has no exact NumPy mirror here.
+    """
+    keras = import_keras()
+    if isinstance(layer, keras.Sequential):
+        ops = []
+        for sublayer in layer.layers:
+            sub_ops = _ops(sublayer)
+            if sub_ops is None:
+                return None
+            ops += sub_ops
+        return ops
+    if isinstance(layer, _identity_at_inference(keras)):
+        return []
+    if isinstance(layer, (keras.layers.Dense, keras.layers.Activation)):
+        name = layer.get_config()["activation"]
+        if not isinstance(name, str):
+            return None  # a function or a serialised object: left to Keras
+        if isinstance(layer, keras.layers.Activation):
+            return [(None, None, _activation(name))]
+        kernel, *bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
+        bias = bias[0] if bias else np.zeros(kernel.shape[1])
+        return [(kernel, bias, _activation(name))]
+    return None
 
 
-def _fold_in(layer, shift, scale):
-    """``layer((x - shift) / scale)`` as one affine map of ``x`` (scalar ``scale``)."""
-    kernel, bias, act = layer
+def _fold_in(op, shift, scale):
+    """``op((x - shift) / scale)`` as one affine map of ``x`` (scalar ``scale``)."""
+    kernel, bias, act = op
     return kernel / scale, bias - (shift / scale) @ kernel, act
 
 
-def _fold_out(layer, scale, shift):
-    """``layer(x) * scale + shift`` as one affine map (``layer`` must be linear)."""
-    kernel, bias, act = layer
+def _fold_out(op, scale, shift):
+    """``op(x) * scale + shift`` as one affine map (``op`` must be linear)."""
+    kernel, bias, act = op
     return kernel * scale, bias * scale + shift, act
 
 
-def _standardization(model):
-    """``(mean, scale)`` of the model's :class:`~skae.layers.Standardize` layer."""
-    from .layers import Standardize
-
-    (layer,) = [layer for layer in model.layers if isinstance(layer, Standardize)]
+def _standardization(layer):
     mean, scale = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
     return mean, float(scale)
 
 
-class _Half:
-    """Encoder or decoder: a linear path plus an optional deep path, both affine-folded.
+def _mirror(model):
+    """A NumPy pass equal to ``model``'s, or ``None`` where a layer has no mirror.
 
-    The standardisation before the encoder and after the decoder is folded into the
-    first and last layers, so a chunk of rows costs one cast and the matrix products.
+    The standardisation at either end is folded into the first and last affine
+    maps, so a chunk of rows costs one cast and the matrix products.
     """
+    from .layers import LinearShortcut, Standardize
+
+    keras = import_keras()
+    if not isinstance(model, keras.Sequential):
+        return None
+    layers = list(model.layers)
+    pre = post = None
+    if layers and isinstance(layers[0], Standardize) and not layers[0].invert:
+        pre = _standardization(layers.pop(0))
+    if layers and isinstance(layers[-1], Standardize) and layers[-1].invert:
+        post = _standardization(layers.pop())
+    linear, deep = None, []
+    if len(layers) == 1 and isinstance(layers[0], LinearShortcut):
+        shortcut = layers[0]
+        linear = _ops(shortcut.linear)[0]
+        if shortcut.network is not None:
+            deep = _ops(shortcut.network)
+            if not deep:  # None: no mirror; []: an identity network
+                return None
+            if shortcut.gated:
+                if deep[-1][0] is None or deep[-1][2] is not None:
+                    return None  # the gate folds into a last linear Dense only
+                gate = np.asarray(shortcut.gate, dtype=np.float64)
+                kernel, bias, _ = deep[-1]
+                deep[-1] = (kernel * gate, bias * gate, None)
+    else:
+        for layer in layers:
+            if isinstance(layer, (LinearShortcut, Standardize)):
+                return None
+            ops = _ops(layer)
+            if ops is None:
+                return None
+            deep += ops
+    if (pre or post) and not (linear or deep):
+        return None
+    if pre is not None:
+        if deep and deep[0][0] is None:
+            return None
+        linear = linear and _fold_in(linear, *pre)
+        deep = deep and [_fold_in(deep[0], *pre)] + deep[1:]
+    if post is not None:
+        mean, scale = post
+        if deep and (deep[-1][0] is None or deep[-1][2] is not None):
+            return None
+        if linear:
+            linear = _fold_out(linear, scale, mean)
+            deep = deep and deep[:-1] + [_fold_out(deep[-1], scale, 0.0)]
+        else:
+            deep = deep[:-1] + [_fold_out(deep[-1], scale, mean)]
+    n_out = (linear or deep[-1])[0].shape[1]
+    return _NumpyPass(linear, deep, n_out)
+
+
+class _NumpyPass:
+    """A linear map plus a chain of ops (either may be absent), in float64."""
 
     def __init__(self, linear, deep, n_out):
         self.linear, self.deep, self.n_out = linear, deep, n_out
@@ -126,37 +209,58 @@ class _Half:
         return out
 
     def _forward(self, x, y):
-        kernel, bias, _ = self.linear
-        np.matmul(x, kernel, out=y)
-        y += bias
+        if self.linear:  # first: the chain below may work in place on x
+            kernel, bias, _ = self.linear
+            np.matmul(x, kernel, out=y)
+            y += bias
         h = x
         for kernel, bias, act in self.deep:
-            h = act(h @ kernel + bias)
+            if kernel is not None:
+                h = h @ kernel + bias
+            if act is not None:
+                h = act(h)
+        if not self.linear:
+            return h
         if self.deep:
             y += h
         return y
 
 
-class NumpyAutoencoder:
-    """Snapshot of an encoder/decoder pair built by :func:`build_autoencoder`."""
+class _TracedPass:
+    """The Keras model itself, traced once with a fixed input signature."""
 
-    def __init__(self, encoder, decoder):
-        mean, scale = _standardization(encoder)
-        linear = _fold_in(_dense(encoder.get_layer("code_linear")), mean, scale)
-        deep = _layers(encoder, "encoder_hidden_")
-        if deep:
-            deep[0] = _fold_in(deep[0], mean, scale)
-            deep.append(_dense(encoder.get_layer("code_deep")))
-        self.encode = _Half(linear, deep, linear[0].shape[1])
-
-        mean, scale = _standardization(decoder)
-        linear = _fold_out(
-            _dense(decoder.get_layer("reconstruction_linear")), scale, mean
+    def __init__(self, model, n_inputs):
+        tf = import_tensorflow()
+        inputs = getattr(model, "inputs", None)
+        dtype = inputs[0].dtype if inputs else "float32"
+        self._dtype = np.dtype(str(dtype))
+        spec = tf.TensorSpec([None, n_inputs], self._dtype)
+        self._call = tf.function(
+            lambda x: model(x, training=False), input_signature=[spec], autograph=False
         )
-        deep = _layers(decoder, "decoder_hidden_")
-        if deep:
-            last = _fold_out(
-                _dense(decoder.get_layer("reconstruction_deep")), scale, 0.0
-            )
-            deep.append(last)
-        self.decode = _Half(linear, deep, linear[0].shape[1])
+        # One trace per model, by design (see _training.make_epoch_function).
+        self._call._omit_frequent_tracing_warning = True
+
+    def __call__(self, X, dtype):
+        out = None
+        for start in range(0, X.shape[0], _CHUNK_ROWS):
+            chunk = X[start : start + _CHUNK_ROWS].astype(self._dtype, copy=False)
+            y = self._call(chunk).numpy()
+            if out is None:
+                out = np.empty((X.shape[0], y.shape[1]), dtype=dtype)
+            out[start : start + len(chunk)] = y
+        return out
+
+
+def forward_pass(model, n_inputs):
+    """``fn(X, dtype)``: ``model`` on rows of ``n_inputs`` values, mirrored in
+    NumPy where its layer types allow, else traced."""
+    return _mirror(model) or _TracedPass(model, n_inputs)
+
+
+class Inference:
+    """The forward passes of an encoder and a decoder, from a snapshot of weights."""
+
+    def __init__(self, encoder, decoder, n_features, n_components):
+        self.encode = forward_pass(encoder, n_features)
+        self.decode = forward_pass(decoder, n_components)

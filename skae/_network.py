@@ -1,20 +1,22 @@
 """Keras encoder and decoder that skae builds, and their PCA initialisation.
 
-Both halves are a sum of two paths on standardised data::
+Both halves are a :class:`~skae.layers.LinearShortcut` on standardised data, a linear
+map with a network beside it::
 
-    code           = Linear(x_std)           + Deep(x_std)
-    reconstruction = Linear(code) * s + mean + Deep(code) * s
+    code           = Linear(x_std)           + Network(x_std)
+    reconstruction = Linear(code) * s + mean + Network(code) * s
 
-The linear paths alone are a linear autoencoder, whose optimum under squared error is
-PCA's subspace. With ``init="pca"`` they start at PCA's solution and the last layer of
-each deep path starts at zero, so training starts from PCA's reconstruction and can only
-improve on it; ``hidden_layer_sizes=()`` drops the deep paths altogether.
+The linear maps alone are a linear autoencoder, whose optimum under squared error is
+PCA's subspace. With ``init="pca"`` they start at PCA's solution and the networks start
+silent (the built-in one's last layer at zero), so training starts from PCA's
+reconstruction; ``hidden_layer_sizes=()`` drops the networks altogether.
 
 ``x_std = (x - mean) / s`` uses one scalar ``s`` (the root mean feature variance), so
 PCA's directions are unchanged and the training loss is the fraction of variance left
 unexplained, whatever the units of the data. The standardisation runs in float64
 (:class:`skae.layers.Standardize`) at the ends of the encoder and decoder; training
-uses the float32 core between them on rows standardised by NumPy.
+uses the float32 core between them on rows standardised by NumPy. Other modules find
+these parts by type (:func:`shortcut`), never by layer name.
 """
 
 import numpy as np
@@ -42,97 +44,123 @@ def build_autoencoder(
 ):
     """Build and return ``(model, encoder, decoder, core)`` sharing their layers.
 
-    ``encoder``, ``decoder`` and ``model`` take and give rows in the data's units;
-    ``core`` maps standardised rows to their standardised reconstruction (what
-    training fits). ``seeds`` is an iterator of integers; each Dense layer draws one
-    for its initialiser, so the same seeds give the same initial weights.
+    ``encoder`` is ``Standardize -> LinearShortcut`` and ``decoder`` is
+    ``LinearShortcut -> Standardize(invert=True)``; ``model`` chains them, taking
+    and giving rows in the data's units. ``core`` chains the two shortcuts alone: it
+    maps standardised rows to their standardised reconstruction (what training
+    fits). ``seeds`` is an iterator of integers; each Dense layer draws one for its
+    initialiser, so the same seeds give the same initial weights.
     """
     keras = import_keras()
-    from .layers import Standardize
+    from .layers import LinearShortcut, Standardize
 
-    act = activation  # a Keras name: see keras_activation
+    def init():
+        return keras.initializers.GlorotUniform(seed=int(next(seeds)))
 
-    def dense(units, name, activation=None):
-        init = keras.initializers.GlorotUniform(seed=int(next(seeds)))
-        return keras.layers.Dense(
-            units, activation=activation, kernel_initializer=init, name=name
-        )
-
-    def deep_path(sizes, prefix, n_out, last_name):
+    def network(sizes, n_out, prefix):
         if not sizes:
-            return []
-        layers = [dense(u, f"{prefix}_hidden_{i}", act) for i, u in enumerate(sizes)]
-        return layers + [dense(n_out, last_name)]
+            return None
+        layers = [
+            keras.layers.Dense(
+                units,
+                activation=activation,
+                kernel_initializer=init(),
+                name=f"{prefix}_hidden_{i}",
+            )
+            for i, units in enumerate(sizes)
+        ]
+        layers.append(keras.layers.Dense(n_out, kernel_initializer=init(), name="out"))
+        return keras.Sequential(layers, name=f"{prefix}_network")
 
-    # Seeds are drawn in this order: encoder first, linear path before deep path.
-    code_linear = dense(n_components, "code_linear")
-    encoder_deep = deep_path(hidden_layer_sizes, "encoder", n_components, "code_deep")
-    reconstruction_linear = dense(n_features, "reconstruction_linear")
-    decoder_deep = deep_path(
-        hidden_layer_sizes[::-1], "decoder", n_features, "reconstruction_deep"
+    # Seeds are drawn in this order: encoder first, linear map before network.
+    code = LinearShortcut(n_components, kernel_initializer=init(), name="code")
+    code.network = network(hidden_layer_sizes, n_components, "encoder")
+    reconstruction = LinearShortcut(
+        n_features, kernel_initializer=init(), name="reconstruction"
     )
-    encode = _two_paths(code_linear, encoder_deep, keras.layers.Add(name="code"))
-    decode = _two_paths(
-        reconstruction_linear,
-        decoder_deep,
-        keras.layers.Add(name="reconstruction_std"),
-    )
+    reconstruction.network = network(hidden_layer_sizes[::-1], n_features, "decoder")
 
-    x = keras.Input((n_features,), dtype="float64", name="x")
     standardize = Standardize(name="standardize")
-    encoder = keras.Model(x, encode(standardize(x)), name="encoder")
-    z = keras.Input((n_components,), name="code")
+    encoder = keras.Sequential(
+        [keras.Input((n_features,), dtype="float64"), standardize, code],
+        name="encoder",
+    )
     unstandardize = Standardize(invert=True, name="unstandardize")
-    decoder = keras.Model(z, unstandardize(decode(z)), name="decoder")
+    decoder = keras.Sequential(
+        [keras.Input((n_components,)), reconstruction, unstandardize], name="decoder"
+    )
     for layer in (standardize, unstandardize):
         layer.set_weights([mean, np.asarray(scale)])
-
-    model = keras.Model(x, decoder(encoder(x)), name="autoencoder")
-    x_std = keras.Input((n_features,), name="x_std")
-    core = keras.Model(x_std, decode(encode(x_std)), name="core")
+    model = keras.Sequential([encoder, decoder], name="autoencoder")
+    core = keras.Sequential([keras.Input((n_features,)), code, reconstruction])
     return model, encoder, decoder, core
 
 
-def _two_paths(linear, deep, add):
-    """``x -> linear(x) + deep(x)`` on Keras tensors; ``linear(x)`` if no deep path."""
+def shortcut(model):
+    """The :class:`~skae.layers.LinearShortcut` of an encoder or decoder."""
+    from .layers import LinearShortcut
 
-    def apply(x):
-        if not deep:
-            return linear(x)
-        h = x
-        for layer in deep:
-            h = layer(h)
-        return add([linear(x), h])
+    (layer,) = [layer for layer in model.layers if isinstance(layer, LinearShortcut)]
+    return layer
 
-    return apply
+
+def _dense_ends(network):
+    """The network's first and last layers if both are Dense, else ``None``."""
+    keras = import_keras()
+    layers = getattr(network, "layers", [])
+    dense = keras.layers.Dense
+    if layers and isinstance(layers[0], dense) and isinstance(layers[-1], dense):
+        return layers[0], layers[-1]
+    return None
 
 
 def init_from_pca(encoder, decoder, basis, center):
-    """Set the linear paths to PCA's projection and zero the deep paths' last layers.
+    """Set the linear maps to PCA's projection and silence the networks beside them.
 
     ``basis`` is an orthonormal ``(n_features, n_components)`` matrix of principal
-    directions of the standardised training rows, and ``center`` their mean.
+    directions of the standardised training rows, and ``center`` their mean. A
+    gated network is silenced by its gate, the built-in one by its last layer.
     """
-    encoder.get_layer("code_linear").set_weights([basis, -center @ basis])
-    decoder.get_layer("reconstruction_linear").set_weights([basis.T, center])
-    for model, name in ((encoder, "code_deep"), (decoder, "reconstruction_deep")):
-        if any(layer.name == name for layer in model.layers):
-            layer = model.get_layer(name)
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    code, reconstruction = shortcut(encoder), shortcut(decoder)
+    code.linear.set_weights([basis, -center @ basis])
+    reconstruction.linear.set_weights([basis.T, center])
+    for layer in (code, reconstruction):
+        if layer.network is None:
+            continue
+        if layer.gated:
+            layer.gate.assign(np.zeros(layer.units))
+        else:
+            last = layer.network.layers[-1]
+            last.set_weights([np.zeros_like(w) for w in last.get_weights()])
 
 
 def permute_code(encoder, decoder, order):
-    """Reorder the code units; the function ``x -> reconstruction`` is unchanged."""
-    for name in ("code_linear", "code_deep"):
-        if any(layer.name == name for layer in encoder.layers):
-            layer = encoder.get_layer(name)
-            kernel, bias = layer.get_weights()
-            layer.set_weights([kernel[:, order], bias[order]])
-    for name in ("reconstruction_linear", "decoder_hidden_0"):
-        if any(layer.name == name for layer in decoder.layers):
-            layer = decoder.get_layer(name)
-            kernel, bias = layer.get_weights()
-            layer.set_weights([kernel[order], bias])
+    """Reorder the code units, leaving ``x -> reconstruction`` unchanged.
+
+    Returns ``False`` (and changes nothing) where a network's code-side layer is not
+    Dense: its output units cannot be reordered from outside.
+    """
+    code, reconstruction = shortcut(encoder), shortcut(decoder)
+    outputs, inputs = [code.linear], [reconstruction.linear]
+    if code.network is not None:
+        ends = _dense_ends(code.network)
+        if ends is None:
+            return False
+        outputs.append(ends[1])
+    if reconstruction.network is not None:
+        ends = _dense_ends(reconstruction.network)
+        if ends is None:
+            return False
+        inputs.append(ends[0])
+    for layer in outputs:
+        kernel, *bias = layer.get_weights()
+        layer.set_weights([kernel[:, order]] + [b[order] for b in bias])
+    for layer in inputs:
+        kernel, *bias = layer.get_weights()
+        layer.set_weights([kernel[order]] + bias)
+    if code.gated:
+        code.gate.assign(np.asarray(code.gate)[order])
+    return True
 
 
 def fit_pca(X_std, n_components, random_state):

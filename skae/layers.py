@@ -11,7 +11,7 @@ from ._backend import import_keras
 
 keras = import_keras()
 
-__all__ = ["Standardize"]
+__all__ = ["LinearShortcut", "Standardize"]
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -59,3 +59,88 @@ class Standardize(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "invert": self.invert}
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class LinearShortcut(keras.layers.Layer):
+    """A linear map with a network beside it: ``Dense(units)(x) + network(x)``.
+
+    skae's encoder and decoder each hold one: the linear map (``linear``) starts at
+    PCA's projection and the network (``network``, any Keras layer or model, or
+    ``None``) starts silent, so training starts from PCA's reconstruction. The
+    built-in network is silent because its last layer starts at zero; a network of
+    the user's is multiplied by ``gate``, a trainable vector that starts at zero
+    (``gated=True``).
+
+    Parameters
+    ----------
+    units : int
+        Output width.
+
+    network : keras.layers.Layer or None, default=None
+        The network beside the linear map; its output must have ``units`` columns.
+
+    gated : bool, default=False
+        Multiply the network's output by a trainable ``gate`` of ``units`` values.
+
+    kernel_initializer : initializer, default='glorot_uniform'
+        The linear map's kernel initializer.
+
+    **kwargs
+        Keras layer arguments (``name``, ...).
+    """
+
+    def __init__(
+        self,
+        units,
+        network=None,
+        gated=False,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.gated = bool(gated)
+        # Before the network: Keras orders variables (and an optimizer's slots) by
+        # when sublayers were attached, and a rebuilt layer must list them alike.
+        self.linear = keras.layers.Dense(
+            self.units, kernel_initializer=kernel_initializer, name="linear"
+        )
+        self.network = network
+
+    def build(self, input_shape):
+        self.linear.build(input_shape)
+        if self.network is not None and not self.network.built:
+            self.network.build(input_shape)
+        if self.gated:
+            self.gate = self.add_weight(
+                shape=(self.units,), initializer="zeros", name="gate"
+            )
+
+    def call(self, inputs, training=None):
+        outputs = self.linear(inputs)
+        if self.network is None:
+            return outputs
+        deep = self.network(inputs, training=training)
+        return outputs + (deep * self.gate if self.gated else deep)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        network = self.network
+        if network is not None:
+            network = keras.saving.serialize_keras_object(network)
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "network": network,
+            "gated": self.gated,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("network") is not None:
+            config["network"] = keras.saving.deserialize_keras_object(config["network"])
+        return cls(**config)

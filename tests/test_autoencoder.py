@@ -196,18 +196,23 @@ def test_float_n_components_selects_like_pca(digits):
     assert ae.transform(digits).shape[1] == pca.n_components_
 
 
+def _hidden_units(model):
+    """Units of the hidden layers of the network beside an encoder's or decoder's
+    linear map, as a Keras user reaches them by the layers' names."""
+    network = model.get_layer("code" if model.name == "encoder" else "reconstruction")
+    return [layer.units for layer in network.network.layers[:-1]]
+
+
 def test_hidden_layer_sizes_int_and_tuple(small_data):
     one = AutoencoderTransformer(2, hidden_layer_sizes=7, max_iter=1, random_state=0)
     one.fit(small_data)
-    assert one.encoder_.get_layer("encoder_hidden_0").units == 7
+    assert _hidden_units(one.encoder_) == [7]
     two = AutoencoderTransformer(
         2, hidden_layer_sizes=(9, 5), max_iter=1, random_state=0
     )
     two.fit(small_data)
-    assert [two.decoder_.get_layer(f"decoder_hidden_{i}").units for i in (0, 1)] == [
-        5,
-        9,
-    ]
+    assert _hidden_units(two.encoder_) == [9, 5]
+    assert _hidden_units(two.decoder_) == [5, 9]
 
 
 @pytest.mark.parametrize(
@@ -243,7 +248,7 @@ def test_reload_weights_after_other_weight_changes(digits_split):
     X_train, X_test = digits_split
     ae = AutoencoderTransformer(4, **FAST).fit(X_train)
     before = ae.transform(X_test)
-    layer = ae.encoder_.get_layer("code_linear")
+    layer = ae.encoder_.get_layer("code").linear
     kernel, bias = layer.get_weights()
     layer.set_weights([kernel * 2, bias])
     # set_weights is not seen until reload_weights(); model_.fit() is (test above).

@@ -91,8 +91,8 @@ def test_data_without_variance_and_a_float_n_components():
 def test_hidden_layer_sizes_takes_numpy_integers(small_data, sizes):
     ae = AutoencoderTransformer(2, hidden_layer_sizes=sizes, max_iter=1, random_state=0)
     ae.fit(small_data)
-    assert ae.encoder_.get_layer("encoder_hidden_0").units == 8
-    assert type(ae.encoder_.get_layer("encoder_hidden_0").units) is int
+    hidden = ae.encoder_.get_layer("code").network.get_layer("encoder_hidden_0")
+    assert hidden.units == 8 and type(hidden.units) is int
 
 
 def test_numpy_integers_for_the_other_sizes(small_data):

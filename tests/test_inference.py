@@ -1,0 +1,102 @@
+"""transform's forward passes: chosen by layer type, equal to the Keras model's own."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skae import _inference
+
+N_IN = 64
+
+
+def _models():
+    """Keras models of rows of 64 values, and whether NumPy can mirror them."""
+    import keras
+
+    from skae.layers import LinearShortcut, Standardize
+
+    def dense(units, **kw):
+        init = keras.initializers.GlorotUniform(seed=units)
+        return keras.layers.Dense(units, kernel_initializer=init, **kw)
+
+    def seq(*layers, dtype="float32"):
+        return keras.Sequential([keras.Input((N_IN,), dtype=dtype), *layers])
+
+    mlp = seq(dense(16, activation="selu"), keras.layers.Dropout(0.5), dense(8))
+    no_bias = seq(dense(16, activation="tanh", use_bias=False), dense(8))
+    with_activation = seq(dense(16), keras.layers.Activation("gelu"), dense(8))
+    standardize = Standardize()
+    shortcut = LinearShortcut(8, network=keras.Sequential([dense(12), dense(8)]))
+    shortcut.gated = True  # a user's network beside the linear map, behind a gate
+    gated = seq(standardize, shortcut, dtype="float64")
+    standardize.set_weights([np.linspace(0, 1, N_IN), np.asarray(0.3)])
+    gated.build((None, N_IN))
+    shortcut.gate.assign(np.linspace(-1, 1, 8))
+    conv = seq(
+        keras.layers.Reshape((8, 8, 1)),
+        keras.layers.Conv2D(4, 3, activation="relu", padding="same"),
+        keras.layers.Flatten(),
+        dense(8),
+    )
+    batch_norm = seq(dense(16), keras.layers.BatchNormalization(), dense(8))
+    x = keras.Input((N_IN,))
+    functional = keras.Model(x, dense(8)(x) + dense(8)(dense(4)(x)))
+    return {
+        "mlp with dropout": (mlp, True),
+        "use_bias=False": (no_bias, True),
+        "Activation layer": (with_activation, True),
+        "gated LinearShortcut": (gated, True),
+        "convolution": (conv, False),
+        "BatchNormalization": (batch_norm, False),
+        "functional": (functional, False),
+    }
+
+
+@pytest.fixture(scope="module")
+def models():
+    return _models()
+
+
+MODEL_NAMES = [
+    "mlp with dropout",
+    "use_bias=False",
+    "Activation layer",
+    "gated LinearShortcut",
+    "convolution",
+    "BatchNormalization",
+    "functional",
+]
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_the_pass_equals_the_keras_models_inference(models, name):
+    model, mirrored = models[name]
+    if name == "BatchNormalization":  # moving statistics away from 0 and 1
+        bn = model.layers[1]
+        bn.set_weights([w + np.linspace(0.5, 1.5, w.size) for w in bn.get_weights()])
+    X = np.random.RandomState(0).rand(50, N_IN)
+    forward = _inference.forward_pass(model, N_IN)
+    assert isinstance(forward, _inference._NumpyPass) is mirrored
+    expected = np.asarray(model(X.astype(model.inputs[0].dtype), training=False))
+    assert_allclose(forward(X, np.float64), expected, rtol=1e-5, atol=1e-5)
+    assert forward(X.astype(np.float32), np.float32).dtype == np.float32
+
+
+def test_the_traced_pass_works_in_chunks(models, monkeypatch):
+    model, _ = models["convolution"]
+    X = np.random.RandomState(1).rand(23, N_IN)
+    whole = _inference.forward_pass(model, N_IN)(X, np.float64)
+    monkeypatch.setattr(_inference, "_CHUNK_ROWS", 5)
+    assert_allclose(
+        _inference.forward_pass(model, N_IN)(X, np.float64), whole, atol=1e-6
+    )
+
+
+def test_the_built_in_network_is_mirrored_in_numpy(digits):
+    from skae import AutoencoderTransformer
+
+    for hidden in [(), (8, 4)]:
+        ae = AutoencoderTransformer(3, hidden_layer_sizes=hidden, max_iter=1)
+        ae.set_params(random_state=0).fit(digits[:100])
+        assert isinstance(ae._forward.encode, _inference._NumpyPass)
+        assert isinstance(ae._forward.decode, _inference._NumpyPass)
