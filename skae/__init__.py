@@ -1,8 +1,9 @@
 """skae: Keras autoencoders with scikit-learn's interface, PCA as the floor."""
 
 from ._autoencoder import AutoencoderTransformer
+from ._builder import ModelBuilder
 from ._compare import compare_with_pca
 
 __version__ = "0.1.0"
 
-__all__ = ["AutoencoderTransformer", "compare_with_pca", "__version__"]
+__all__ = ["AutoencoderTransformer", "ModelBuilder", "compare_with_pca", "__version__"]

@@ -79,9 +79,33 @@ class AutoencoderTransformer(
         components whose PCA explains at least that fraction of the variance of the
         training data; ``n_components_`` holds the result.
 
+    encoder, decoder : keras.Model, callable or None, default=None
+        The user's own networks; ``None`` builds skae's (see
+        ``hidden_layer_sizes``). A Keras model is copied, weights included, at
+        every fit (the object passed in is never trained). A callable, such as a
+        :class:`~skae.ModelBuilder` whose hyperparameters can be searched as
+        ``encoder__<name>``, is called at fit with the keyword arguments
+        ``n_features`` and ``n_components`` and returns a Keras model. The encoder
+        maps rows of ``n_features`` values (X stays 2-D: reshape inside the model)
+        to ``n_components`` values; the decoder maps those back to
+        ``n_features``.
+
+        With ``init="pca"``, each network goes beside PCA's linear map, behind a
+        trainable gate that starts at zero: the encoder's network sees the
+        standardised rows ``(x - mean_) / s``, and the code ``transform`` returns
+        is the linear map's output plus the gated network's; the decoder's
+        network adds, gated, to the linear reconstruction in standardised units.
+        Training so starts from PCA's reconstruction and keeps the floor. With
+        ``init="random"``, the networks are the autoencoder as they are, on the
+        data's units: the code is the encoder's output, the reconstruction the
+        decoder's. For bit-identical fits, seed the initialisers (and dropout
+        layers) of networks that a callable builds.
+
     hidden_layer_sizes : int or tuple of int, default=(256, 128)
-        Units of the encoder's hidden layers, input side first; the decoder mirrors
-        them. ``()`` gives a shallow, linear autoencoder.
+        Units of the built-in encoder's hidden layers, input side first; the
+        built-in decoder mirrors them. ``()`` with no ``encoder`` or ``decoder``
+        gives a shallow, linear autoencoder. Not used by a half given as
+        ``encoder`` or ``decoder``.
 
     activation : str, default='relu'
         Activation of the hidden layers: MLPRegressor's names (``'identity'``,
@@ -278,6 +302,8 @@ class AutoencoderTransformer(
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="neither"),
         ],
+        "encoder": [None, callable],
+        "decoder": [None, callable],
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -302,6 +328,8 @@ class AutoencoderTransformer(
         self,
         n_components=2,
         *,
+        encoder=None,
+        decoder=None,
         hidden_layer_sizes=(256, 128),
         activation="relu",
         init="pca",
@@ -319,6 +347,8 @@ class AutoencoderTransformer(
         verbose=0,
     ):
         self.n_components = n_components
+        self.encoder = encoder
+        self.decoder = decoder
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -379,28 +409,23 @@ class AutoencoderTransformer(
         hidden = self._validate_hidden_layer_sizes()
         self._check_n_components(X.shape[1])
         rng = check_random_state(self.random_state)
-        mean, scale = standardization(X)
-        no_variance = scale == 0
-        if no_variance:
-            warn(
-                f"X has no variance: its {X.shape[0]} rows are all the same. As "
-                "PCA does, every code is 0 and decodes to mean_, "
-                "explained_variance_ is 0 and explained_variance_ratio_ is NaN "
-                "(0 / 0); nothing was trained.",
-                UserWarning,
-            )
-            scale = np.float64(1.0)
+        mean, scale, no_variance = self._standardization(X)
         X_std = standardize(X, mean, scale)
+        custom = self.encoder is not None or self.decoder is not None
+        linear = not hidden and not custom
         # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
         # squared error, so from init="pca" no epoch runs and no row is held out.
         # Without variance there is nothing to learn either.
-        trains = not (no_variance or (not hidden and self.init == "pca"))
+        trains = not (no_variance or (linear and self.init == "pca"))
+        # The user's networks with init="random" are trained as they are, on X.
+        as_they_are = trains and custom and self.init == "random"
+        X_in = X.astype(np.float32) if as_they_are else X_std
         val_rows = None
         if self.early_stopping and trains:
             val_rows = self._validation_rows(X_std, rng)
-        X_train, X_val = X_std, None
+        X_train, X_val = X_in, None
         if val_rows is not None:
-            X_train, X_val = np.delete(X_std, val_rows, axis=0), X_std[val_rows]
+            X_train, X_val = np.delete(X_in, val_rows, axis=0), X_in[val_rows]
         pca = None  # PCA of all the rows: the floor, and the size for a float
         if self.init == "pca" or not trains or isinstance(self.n_components, float):
             with np.errstate(invalid="ignore"):  # PCA's 0 / 0 without variance
@@ -411,7 +436,9 @@ class AutoencoderTransformer(
             else int(pca.n_components_)
         )
 
-        activation, loss_fn, optimizer = self._keras_settings(mean, scale)
+        activation, loss_fn, optimizer = self._keras_settings(
+            mean, scale, standardized=not as_they_are
+        )
         model, encoder, decoder, core = build_autoencoder(
             X.shape[1],
             n_components,
@@ -420,6 +447,8 @@ class AutoencoderTransformer(
             mean,
             scale,
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
+            networks=self._user_networks(X.shape[1], n_components),
+            as_they_are=as_they_are,
         )
         model.compile(optimizer=optimizer, loss=self.loss)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
@@ -445,7 +474,7 @@ class AutoencoderTransformer(
                     loss_fn,
                     X_train.astype(np.float32),
                     None if X_val is None else X_val.astype(np.float32),
-                    params=self.get_params(),
+                    params=self.get_params(deep=False),
                     rng=rng,
                     model=model,
                 )
@@ -460,25 +489,24 @@ class AutoencoderTransformer(
         if not trains:
             # The closed-form fit counts as one iteration (scikit-learn's estimators
             # report at least one); its loss is the fraction of variance unexplained.
-            history.loss_curve = [
-                self._loss_of_returned_weights(r2, loss_fn, core, X_std)
-            ]
-            history.best_loss, history.converged = history.loss_curve[0], True
+            loss = self._loss_of_returned_weights(r2, loss_fn, core, X_in)
+            history.loss_curve, history.best_loss, history.converged = (
+                [loss],
+                loss,
+                True,
+            )
         if at_pca:
             self._take_pca_figures(pca, scale, no_variance)
-            if not hidden:
-                self.components_ = basis.T
         else:
             self._order_code_units(X, scale, r2, rng)
-            if not hidden:
-                self.components_ = self._principal_axes(X)
-        if hidden:
-            vars(self).pop("components_", None)  # from an earlier, linear fit
+        vars(self).pop("components_", None)  # from an earlier, linear fit
+        if linear:
+            self.components_ = basis.T if at_pca else self._principal_axes(X)
         discarded = trains and bool(history.loss_curve)
         discarded = discarded and (history.kept_initial or at_pca)
         if trains and val_rows is None and (discarded or not history.loss_curve):
             # The start's or PCA's weights, or none trained (Ctrl-C at once).
-            history.best_loss = self._loss_of_returned_weights(r2, loss_fn, core, X_std)
+            history.best_loss = self._loss_of_returned_weights(r2, loss_fn, core, X_in)
         val_score = None  # R^2 of the returned weights on the held-out rows
         if val_rows is not None:
             val_score = history.best_validation_score
@@ -487,12 +515,38 @@ class AutoencoderTransformer(
         self._set_training_attributes(history, val_score, discarded)
         return history.interrupted
 
-    def _loss_of_returned_weights(self, r2, loss_fn, core, X_std):
+    def _standardization(self, X):
+        """``(mean_, scale, no_variance)``; data without variance get scale 1."""
+        mean, scale = standardization(X)
+        if scale > 0:
+            return mean, scale, False
+        warn(
+            f"X has no variance: its {X.shape[0]} rows are all the same. As PCA "
+            "does, every code is 0 and decodes to mean_, explained_variance_ is 0 "
+            "and explained_variance_ratio_ is NaN (0 / 0); nothing was trained.",
+            UserWarning,
+        )
+        return mean, np.float64(1.0), True
+
+    def _user_networks(self, n_features, n_components):
+        """The user's encoder and decoder networks (``None`` for built-in ones)."""
+        from ._network import user_network
+
+        return (
+            None
+            if self.encoder is None
+            else user_network(self.encoder, n_features, n_components, "encoder"),
+            None
+            if self.decoder is None
+            else user_network(self.decoder, n_components, n_features, "decoder"),
+        )
+
+    def _loss_of_returned_weights(self, r2, loss_fn, core, X_in):
         """The training loss of the weights fit returns, on all the rows."""
         if isinstance(self.loss, str) and self.loss in MSE_NAMES:
             return 1.0 - r2  # the fraction of variance unexplained, in float64
         tf = import_tensorflow()
-        X = tf.constant(X_std.astype(np.float32))
+        X = tf.constant(X_in.astype(np.float32))
         return float(loss_fn(tf, X, core(X, training=False)))
 
     def _take_pca_figures(self, pca, scale, no_variance):
@@ -505,7 +559,7 @@ class AutoencoderTransformer(
             pca.explained_variance_ratio_, (0, pad), constant_values=padding
         )
 
-    def _keras_settings(self, mean, scale):
+    def _keras_settings(self, mean, scale, standardized):
         """Keras's activation name, the training loss and a new optimizer.
 
         The names are Keras's to check: a name Keras does not know is an
@@ -516,7 +570,7 @@ class AutoencoderTransformer(
         settings = []
         for name, make, args in (
             ("activation", keras_activation, (self.activation,)),
-            ("loss", make_loss, (self.loss, mean, scale)),
+            ("loss", make_loss, (self.loss, mean, scale, standardized)),
             ("optimizer", make_optimizer, (self.optimizer, self.learning_rate)),
         ):
             try:

@@ -40,16 +40,29 @@ def keras_activation(name):
 
 
 def build_autoencoder(
-    n_features, n_components, hidden_layer_sizes, activation, mean, scale, seeds
+    n_features,
+    n_components,
+    hidden_layer_sizes,
+    activation,
+    mean,
+    scale,
+    seeds,
+    networks=(None, None),
+    as_they_are=False,
 ):
     """Build and return ``(model, encoder, decoder, core)`` sharing their layers.
 
     ``encoder`` is ``Standardize -> LinearShortcut`` and ``decoder`` is
     ``LinearShortcut -> Standardize(invert=True)``; ``model`` chains them, taking
-    and giving rows in the data's units. ``core`` chains the two shortcuts alone: it
-    maps standardised rows to their standardised reconstruction (what training
-    fits). ``seeds`` is an iterator of integers; each Dense layer draws one for its
-    initialiser, so the same seeds give the same initial weights.
+    and giving rows in the data's units. ``core`` is what training fits: the two
+    shortcuts alone, from standardised rows to their standardised reconstruction.
+
+    ``networks`` holds the user's encoder and decoder networks (or ``None`` for the
+    built-in ones of ``hidden_layer_sizes``). Each goes beside its linear map,
+    behind a gate that starts at zero; with ``as_they_are``, a user's network is
+    that half of the autoencoder instead, on the data's units, and ``core`` is
+    ``model``. ``seeds`` is an iterator of integers; each built-in Dense layer draws
+    one for its initialiser, so the same seeds give the same initial weights.
     """
     keras = import_keras()
     from .layers import LinearShortcut, Standardize
@@ -72,36 +85,87 @@ def build_autoencoder(
         layers.append(keras.layers.Dense(n_out, kernel_initializer=init(), name="out"))
         return keras.Sequential(layers, name=f"{prefix}_network")
 
-    # Seeds are drawn in this order: encoder first, linear map before network.
-    code = LinearShortcut(n_components, kernel_initializer=init(), name="code")
-    code.network = network(hidden_layer_sizes, n_components, "encoder")
-    reconstruction = LinearShortcut(
-        n_features, kernel_initializer=init(), name="reconstruction"
-    )
-    reconstruction.network = network(hidden_layer_sizes[::-1], n_features, "decoder")
+    def half(n_out, user_network, sizes, prefix, name):
+        # Seeds are drawn in this order whatever is used: linear map, then network.
+        layer = LinearShortcut(n_out, kernel_initializer=init(), name=name)
+        built_in = network(sizes, n_out, prefix)
+        layer.network = built_in if user_network is None else user_network
+        layer.gated = user_network is not None
+        return layer
 
+    encoder_network, decoder_network = networks
+    code = half(n_components, encoder_network, hidden_layer_sizes, "encoder", "code")
+    reconstruction = half(
+        n_features,
+        decoder_network,
+        hidden_layer_sizes[::-1],
+        "decoder",
+        "reconstruction",
+    )
     standardize = Standardize(name="standardize")
-    encoder = keras.Sequential(
-        [keras.Input((n_features,), dtype="float64"), standardize, code],
-        name="encoder",
-    )
     unstandardize = Standardize(invert=True, name="unstandardize")
-    decoder = keras.Sequential(
-        [keras.Input((n_components,)), reconstruction, unstandardize], name="decoder"
-    )
+    if as_they_are and encoder_network is not None:
+        encoder_layers = [keras.Input((n_features,)), encoder_network]
+    else:
+        encoder_layers = [
+            keras.Input((n_features,), dtype="float64"),
+            standardize,
+            code,
+        ]
+    if as_they_are and decoder_network is not None:
+        decoder_layers = [keras.Input((n_components,)), decoder_network]
+    else:
+        decoder_layers = [keras.Input((n_components,)), reconstruction, unstandardize]
+    encoder = keras.Sequential(encoder_layers, name="encoder")
+    decoder = keras.Sequential(decoder_layers, name="decoder")
     for layer in (standardize, unstandardize):
-        layer.set_weights([mean, np.asarray(scale)])
+        if layer.built:
+            layer.set_weights([mean, np.asarray(scale)])
     model = keras.Sequential([encoder, decoder], name="autoencoder")
+    if as_they_are:
+        return model, encoder, decoder, model
     core = keras.Sequential([keras.Input((n_features,)), code, reconstruction])
     return model, encoder, decoder, core
 
 
+def user_network(spec, n_inputs, n_outputs, role):
+    """The Keras model that ``spec`` (a model, or a callable making one) gives.
+
+    A model is copied, weights included, so the user's object is never trained. The
+    result must map rows of ``n_inputs`` values to rows of ``n_outputs`` values.
+    """
+    import pickle
+
+    keras = import_keras()
+    if isinstance(spec, keras.Model):
+        model = pickle.loads(pickle.dumps(spec))
+    else:
+        model = spec(
+            n_features=n_inputs if role == "encoder" else n_outputs,
+            n_components=n_outputs if role == "encoder" else n_inputs,
+        )
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"The {role} must be a Keras model or a callable returning one; got "
+            f"{type(model).__name__}."
+        )
+    shape = tuple(model(np.zeros((2, n_inputs), np.float32), training=False).shape)
+    if shape != (2, n_outputs):
+        raise ValueError(
+            f"The {role} must map rows of {n_inputs} values to rows of "
+            f"{n_outputs} values (X stays 2-D: reshape inside the model); it "
+            f"gives shape {shape[1:]} per row."
+        )
+    return model
+
+
 def shortcut(model):
-    """The :class:`~skae.layers.LinearShortcut` of an encoder or decoder."""
+    """The :class:`~skae.layers.LinearShortcut` of an encoder or decoder, or
+    ``None`` for a user's network used as it is."""
     from .layers import LinearShortcut
 
-    (layer,) = [layer for layer in model.layers if isinstance(layer, LinearShortcut)]
-    return layer
+    layers = [layer for layer in model.layers if isinstance(layer, LinearShortcut)]
+    return layers[0] if layers else None
 
 
 def _dense_ends(network):
@@ -137,10 +201,13 @@ def init_from_pca(encoder, decoder, basis, center):
 def permute_code(encoder, decoder, order):
     """Reorder the code units, leaving ``x -> reconstruction`` unchanged.
 
-    Returns ``False`` (and changes nothing) where a network's code-side layer is not
-    Dense: its output units cannot be reordered from outside.
+    Returns ``False`` (and changes nothing) where a half is a user's network as it
+    is, or a network's code-side layer is not Dense: their units cannot be reordered
+    from outside.
     """
     code, reconstruction = shortcut(encoder), shortcut(decoder)
+    if code is None or reconstruction is None:
+        return False
     outputs, inputs = [code.linear], [reconstruction.linear]
     if code.network is not None:
         ends = _dense_ends(code.network)

@@ -82,21 +82,29 @@ def squared_error(tf, reconstruct, X):
 MSE_NAMES = ("mse", "mean_squared_error")
 
 
-def make_loss(loss, mean, scale):
-    """The training objective on standardised rows, ``fn(tf, X_std, X_hat_std)``.
+def make_loss(loss, mean, scale, standardized=True):
+    """The training objective, ``fn(tf, X, X_hat)``, on the rows training sees.
 
-    ``"mse"`` is the mean squared error of the standardised rows: the fraction of
-    variance left unexplained, the same whatever the units of X. Any other Keras
-    loss (a name, a ``keras.losses.Loss`` or a function ``(y_true, y_pred)``) is
-    applied in the data's units, in float32, as Keras would apply it: for example
-    ``"binary_crossentropy"`` to pixels in [0, 1].
+    ``"mse"`` is the mean squared error over the mean feature variance: the fraction
+    of variance left unexplained, the same whatever the units of X (on standardised
+    rows, the variance is 1). Any other Keras loss (a name, a ``keras.losses.Loss``
+    or a function ``(y_true, y_pred)``) is applied in the data's units, in float32,
+    as Keras would apply it: for example ``"binary_crossentropy"`` to pixels in
+    [0, 1]. ``standardized`` says whether training sees ``(X - mean) / scale``
+    (skae's networks, and the user's beside PCA's map) or X itself (the user's
+    networks as they are).
     """
+    mean, scale = np.float32(mean), np.float32(scale)
     if isinstance(loss, str) and loss in MSE_NAMES:
-        return lambda tf, X, X_hat: tf.reduce_mean(tf.square(X_hat - X))
+        inverse_variance = np.float32(1.0) if standardized else 1 / scale**2
+        return lambda tf, X, X_hat: (
+            tf.reduce_mean(tf.square(X_hat - X)) * (inverse_variance)
+        )
     from ._backend import import_keras
 
     keras_loss = import_keras().losses.get(loss)
-    mean, scale = np.float32(mean), np.float32(scale)
+    if not standardized:
+        return lambda tf, X, X_hat: tf.reduce_mean(keras_loss(X, X_hat))
 
     def data_units_loss(tf, X, X_hat):
         return tf.reduce_mean(keras_loss(X * scale + mean, X_hat * scale + mean))
