@@ -5,6 +5,13 @@ import os
 import platform
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def add_data_dir_argument(parser):
+    """``--data-dir``: MNIST's ``.npz`` files ($SKAE_DATA_DIR, else ../shared/data)."""
+    default = os.path.join(REPO, "..", "shared", "data")
+    parser.add_argument("--data-dir", default=os.environ.get("SKAE_DATA_DIR", default))
 
 
 def describe_machine():

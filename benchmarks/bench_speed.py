@@ -13,7 +13,9 @@ Prints each figure beside its target (issue "Fast like PCA where it can be"):
 4. import: ``import skae`` on top of scikit-learn's modules, and whether TensorFlow
    is imported by ``clone``, ``get_params``, ``set_params``, ``repr`` or validation;
 5. memory: RSS growth over 200 fits in one process, as a grid search does;
-6. unpickled: 1-row ``transform`` calls 1-3 after unpickling in a fresh process.
+6. unpickled: 1-row ``transform`` calls 1-3 after unpickling in a fresh process;
+7. custom: 1-row ``transform`` of a user's convolutional encoder (traced, not mirrored
+   in NumPy) against the same model's own ``tf.function`` and ``predict``.
 
 Usage: ``python benchmarks/bench_speed.py [--only latency bulk ...] [--write]``.
 MNIST (for the bulk rows and the fit comparison) is read from ``--data-dir`` or
@@ -34,7 +36,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _machine import write_results  # noqa: E402
+from _machine import add_data_dir_argument, write_results  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINES = []
@@ -126,6 +128,50 @@ def bench_latency(args):
         report(
             f"  Keras reference, (256, 256) model: {name}",
             f"{t * 1e6:.0f} us = {t / t_pca:.1f}x PCA",
+        )
+
+
+def bench_custom(args):
+    """1-row transform of a user's model that NumPy cannot mirror (a convolution)."""
+    import keras
+    import tensorflow as tf
+
+    from skae import AutoencoderTransformer
+
+    def make_encoder(n_features, n_components):
+        return keras.Sequential(
+            [
+                keras.Input((n_features,)),
+                keras.layers.Reshape((8, 8, 1)),
+                keras.layers.Conv2D(16, 3, activation="relu", padding="same"),
+                keras.layers.BatchNormalization(),
+                keras.layers.Flatten(),
+                keras.layers.Dense(n_components),
+            ]
+        )
+
+    X = digits()
+    x1 = X[:1]
+    x32 = x1.astype(np.float32)
+    for init in ("random", "pca"):
+        ae = AutoencoderTransformer(
+            16, encoder=make_encoder, init=init, max_iter=2, random_state=0
+        ).fit(X)
+        enc = ae.encoder_
+        fn = tf.function(
+            lambda x, enc=enc: enc(x, training=False),
+            input_signature=[tf.TensorSpec([None, 64], tf.float32)],
+            autograph=False,
+        )
+        t_fn = per_call(lambda fn=fn: fn(x32), number=300)
+        t = per_call(lambda ae=ae: ae.transform(x1), number=300)
+        t_predict = per_call(lambda enc=enc: enc.predict(x32, verbose=0), 3, 20)
+        report(
+            f"custom conv encoder (init={init!r}): transform 1 row / its tf.function",
+            f"{t / t_fn:.2f}x ({t * 1e6:.0f} us vs {t_fn * 1e6:.0f} us; "
+            f"encoder.predict {t_predict * 1e6:.0f} us)",
+            "<= 5x",
+            t / t_fn <= 5,
         )
 
 
@@ -407,6 +453,7 @@ BENCHES = {
     "latency": bench_latency,
     "bulk": bench_bulk,
     "fit": bench_fit,
+    "custom": bench_custom,
     "import": bench_import,
     "memory": bench_memory,
     "unpickled": bench_unpickled,
@@ -418,12 +465,7 @@ def main(argv=None):
     parser.add_argument(
         "--only", nargs="+", choices=list(BENCHES), default=list(BENCHES)
     )
-    parser.add_argument(
-        "--data-dir",
-        default=os.environ.get(
-            "SKAE_DATA_DIR", os.path.join(REPO, "..", "shared", "data")
-        ),
-    )
+    add_data_dir_argument(parser)
     parser.add_argument("--bulk-rows", type=int, default=1_000_000)
     parser.add_argument("--fits", type=int, default=200)
     parser.add_argument(

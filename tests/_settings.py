@@ -21,13 +21,17 @@ PATHS = {
 }
 
 
+def _glorot(seed):
+    import keras
+
+    return keras.initializers.GlorotUniform(seed=seed)
+
+
 def small_encoder(n_features, n_components, units=8):
     """A user's encoder: Dense, BatchNormalization, Dense (seeded, so fits repeat)."""
     import keras
 
-    def init(seed):
-        return keras.initializers.GlorotUniform(seed=seed)
-
+    init = _glorot
     return keras.Sequential(
         [
             keras.Input((n_features,)),
@@ -42,9 +46,7 @@ def small_decoder(n_features, n_components, units=8):
     """A user's decoder: an MLP that NumPy can mirror."""
     import keras
 
-    def init(seed):
-        return keras.initializers.GlorotUniform(seed=seed)
-
+    init = _glorot
     return keras.Sequential(
         [
             keras.Input((n_components,)),
