@@ -120,6 +120,28 @@ class AutoencoderTransformer(
         ``'random'`` initialises every layer with Glorot-uniform weights, with no
         floor but the random start itself.
 
+    noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the rows in training only, in
+        units of ``s`` (the root mean feature variance, as above): a denoising
+        autoencoder, which learns to reconstruct clean rows from corrupted ones.
+        ``transform`` and every other method never add noise, and early stopping and
+        the PCA floor judge the clean rows. A linear autoencoder started at PCA
+        does not train, so ``noise`` does not change it: a linear denoising
+        autoencoder's optimum codes through PCA's subspace too.
+
+    sparsity : float, default=0.0
+        Weight of a sparsity penalty on the code in training (a sparse
+        autoencoder): ``sparsity * mean(|z|) / sqrt(mean(z ** 2))`` over each
+        batch's codes ``z``, added to the loss. The ratio of the L1 to the L2 norm
+        has no units and does not change when the code is scaled, so a value means
+        the same whatever the units of X, and the decoder cannot undo it by scaling
+        up while the code shrinks (as it undoes a plain L1 penalty). It is lowest
+        when a few of the batch's code values are large and the rest near zero. With
+        ``loss='mse'`` the loss is a fraction of variance, so values about 0.01 to 1
+        matter. The PCA floor and early stopping judge the reconstruction alone,
+        so a large value may give PCA's solution back, with a warning. A linear
+        autoencoder started at PCA does not train and ignores it.
+
     max_iter : int, default=200
         Maximum number of epochs.
 
@@ -310,6 +332,8 @@ class AutoencoderTransformer(
         ],
         "activation": [str],  # MLPRegressor's names or Keras's, checked at fit
         "init": [StrOptions({"pca", "random"})],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "loss": [str, callable],
@@ -333,6 +357,8 @@ class AutoencoderTransformer(
         hidden_layer_sizes=(256, 128),
         activation="relu",
         init="pca",
+        noise=0.0,
+        sparsity=0.0,
         max_iter=200,
         batch_size=64,
         loss="mse",
@@ -352,6 +378,8 @@ class AutoencoderTransformer(
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
+        self.noise = noise
+        self.sparsity = sparsity
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.loss = loss
@@ -449,6 +477,9 @@ class AutoencoderTransformer(
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
             networks=self._user_networks(X.shape[1], n_components),
             as_they_are=as_they_are,
+            # Drawn only with noise, so that noise=0 leaves every other draw as it was.
+            noise=(self.noise, int(rng.randint(2**31 - 1)) if self.noise else None),
+            sparsity=self.sparsity,
         )
         model.compile(optimizer=optimizer, loss=self.loss)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder

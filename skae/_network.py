@@ -49,6 +49,8 @@ def build_autoencoder(
     seeds,
     networks=(None, None),
     as_they_are=False,
+    noise=(0.0, None),
+    sparsity=0.0,
 ):
     """Build and return ``(model, encoder, decoder, core)`` sharing their layers.
 
@@ -63,9 +65,14 @@ def build_autoencoder(
     that half of the autoencoder instead, on the data's units, and ``core`` is
     ``model``. ``seeds`` is an iterator of integers; each built-in Dense layer draws
     one for its initialiser, so the same seeds give the same initial weights.
+    ``noise`` is ``(stddev, seed)``: Gaussian noise of that standard deviation, in
+    units of ``scale``, added to ``core``'s input in training only (a denoising
+    autoencoder); ``sparsity`` is the weight of
+    :class:`~skae.layers.CodeSparsity`'s penalty on the code in training. Only
+    ``core`` holds these layers; ``model``, ``encoder`` and ``decoder`` never do.
     """
     keras = import_keras()
-    from .layers import LinearShortcut, Standardize
+    from .layers import CodeSparsity, LinearShortcut, Standardize
 
     def init():
         return keras.initializers.GlorotUniform(seed=int(next(seeds)))
@@ -122,9 +129,17 @@ def build_autoencoder(
         if layer.built:
             layer.set_weights([mean, np.asarray(scale)])
     model = keras.Sequential([encoder, decoder], name="autoencoder")
-    if as_they_are:
+    if as_they_are and not (noise[0] or sparsity):
         return model, encoder, decoder, model
-    core = keras.Sequential([keras.Input((n_features,)), code, reconstruction])
+    # Training sees standardised rows and codes, or the data's units as they are.
+    layers = [encoder, decoder] if as_they_are else [code, reconstruction]
+    if sparsity:
+        layers.insert(1, CodeSparsity(sparsity, name="sparsity"))
+    stddev, seed = noise
+    if stddev:
+        stddev = float(stddev * (scale if as_they_are else 1.0))
+        layers.insert(0, keras.layers.GaussianNoise(stddev, seed=seed, name="noise"))
+    core = keras.Sequential([keras.Input((n_features,)), *layers], name="core")
     return model, encoder, decoder, core
 
 

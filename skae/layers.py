@@ -11,7 +11,7 @@ from ._backend import import_keras
 
 keras = import_keras()
 
-__all__ = ["LinearShortcut", "Standardize"]
+__all__ = ["CodeSparsity", "LinearShortcut", "Standardize"]
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -144,3 +144,40 @@ class LinearShortcut(keras.layers.Layer):
         if config.get("network") is not None:
             config["network"] = keras.saving.deserialize_keras_object(config["network"])
         return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class CodeSparsity(keras.layers.Layer):
+    """Identity that adds ``weight * mean(|x|) / sqrt(mean(x ** 2))`` to the model's
+    losses in training.
+
+    skae puts it after the code of the model it trains (a sparse autoencoder). The
+    means are over the batch's rows and units. The ratio of the L1 to the L2 norm
+    (Hoyer, 2004) does not change when the code is scaled, so the decoder cannot
+    undo the penalty by scaling up while the code shrinks, as it does an L1
+    penalty's; it is the same in any units, and lowest when a few of the batch's
+    code values are large and the rest near zero.
+
+    Parameters
+    ----------
+    weight : float
+        Weight of the penalty.
+    """
+
+    def __init__(self, weight, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = float(weight)
+
+    def call(self, inputs, training=None):
+        if training:
+            ops = keras.ops
+            l1 = ops.mean(ops.abs(inputs))
+            l2 = ops.sqrt(ops.mean(ops.square(inputs)) + 1e-12)
+            self.add_loss(self.weight * l1 / l2)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "weight": self.weight}
