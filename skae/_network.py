@@ -63,8 +63,9 @@ def build_autoencoder(
     built-in ones of ``hidden_layer_sizes``). Each goes beside its linear map,
     behind a gate that starts at zero; with ``as_they_are``, a user's network is
     that half of the autoencoder instead, on the data's units, and ``core`` is
-    ``model``. ``seeds`` is an iterator of integers; each built-in Dense layer draws
-    one for its initialiser, so the same seeds give the same initial weights.
+    ``model`` in float32. ``seeds`` is an iterator of integers; each built-in Dense
+    layer draws one for its initialiser, so the same seeds give the same initial
+    weights.
     ``noise`` is ``(stddev, seed)``: Gaussian noise of that standard deviation, in
     units of ``scale``, added to ``core``'s input in training only (a denoising
     autoencoder); ``sparsity`` is the weight of
@@ -129,10 +130,13 @@ def build_autoencoder(
         if layer.built:
             layer.set_weights([mean, np.asarray(scale)])
     model = keras.Sequential([encoder, decoder], name="autoencoder")
-    if as_they_are and not (noise[0] or sparsity):
-        return model, encoder, decoder, model
-    # Training sees standardised rows and codes, or the data's units as they are.
-    layers = [encoder, decoder] if as_they_are else [code, reconstruction]
+    # Training sees standardised rows and codes, or the data's units as they are;
+    # there, a built-in decoder's float64 output is cast to the rows' float32.
+    layers = (
+        [encoder, decoder, keras.layers.Identity(dtype="float32")]
+        if as_they_are
+        else [code, reconstruction]
+    )
     if sparsity:
         layers.insert(1, CodeSparsity(sparsity, name="sparsity"))
     stddev, seed = noise

@@ -151,6 +151,18 @@ def test_with_init_random_the_networks_are_used_as_they_are(X):
     assert ae.loss_curve_[-1] < ae.loss_curve_[0]
 
 
+@pytest.mark.parametrize("half", ["encoder", "decoder"])
+@pytest.mark.parametrize("init", ["pca", "random"])
+def test_one_half_of_the_users_beside_a_built_in_half(X, half, init):
+    # A built-in decoder ends in the data's float64 units, the user's encoder in
+    # float32: training, which sees both, must take them together.
+    network = {"encoder": small_encoder, "decoder": small_decoder}[half]
+    params = {half: network, "init": init, "max_iter": 3, "random_state": 0}
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=(8,), **params).fit(X)
+    assert len(ae.loss_curve_) == 3 and ae.loss_curve_[-1] < ae.loss_curve_[0]
+    assert np.isfinite(ae.score(X))
+
+
 def test_wrong_networks_are_clear_errors(X):
     ae = AutoencoderTransformer(
         4, encoder=lambda **kw: small_encoder(64, 5), max_iter=1

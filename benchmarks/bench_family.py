@@ -1,0 +1,104 @@
+"""The autoencoder family against PCA, in one table, measured in one run.
+
+For each k: PCA, the default AutoencoderTransformer, and the default with ``noise``
+(denoising) or ``sparsity`` (sparse). Columns: held-out R^2, fit seconds, the share
+of the clean held-out variance left unexplained when the held-out rows are given with
+Gaussian noise of ``--noisy`` times the data's spread (the denoising figure), and the
+fraction of code values below a tenth of the code's root mean square (the sparsity
+figure).
+
+Usage: ``python benchmarks/bench_family.py [--data digits|mnist] [--write]``.
+MNIST is read from ``--data-dir`` or ``$SKAE_DATA_DIR`` (default ``../shared/data``).
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _machine import add_data_dir_argument, write_results  # noqa: E402
+
+
+def load(name, data_dir):
+    if name == "digits":
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        X = load_digits().data / 16.0
+        return train_test_split(X, test_size=0.25, random_state=0)
+    train = np.load(os.path.join(data_dir, "mnist_train.npz"))["X"] / 255.0
+    return train, np.load(os.path.join(data_dir, "mnist_test.npz"))["X"] / 255.0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", choices=["digits", "mnist"], default="digits")
+    add_data_dir_argument(parser)
+    parser.add_argument("--components", type=int, nargs="+", default=[2, 16, 32])
+    parser.add_argument("--noise", type=float, default=0.5)
+    parser.add_argument("--sparsity", type=float, default=0.1)
+    parser.add_argument("--noisy", type=float, default=0.5)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.simplefilter("ignore")
+    from sklearn.decomposition import PCA
+
+    from skae import AutoencoderTransformer
+
+    X_train, X_test = load(args.data, args.data_dir)
+    s = np.sqrt(X_train.var(axis=0).mean())
+    noise = np.random.RandomState(1).normal(scale=args.noisy * s, size=X_test.shape)
+    X_noisy = X_test + noise
+    clean_variance = X_test.var(axis=0).mean()
+    models = {
+        "PCA": lambda k: PCA(k, random_state=0),
+        "default": lambda k: AutoencoderTransformer(k, random_state=0),
+        f"noise={args.noise}": lambda k: AutoencoderTransformer(
+            k, noise=args.noise, random_state=0
+        ),
+        f"sparsity={args.sparsity}": lambda k: AutoencoderTransformer(
+            k, sparsity=args.sparsity, random_state=0
+        ),
+    }
+    lines = [
+        f"{args.data}: {len(X_train)} training rows, {len(X_test)} held out; noisy "
+        f"input: Gaussian noise of {args.noisy} x the data's spread",
+        "",
+        "| k | model | held-out R^2 | / PCA's | fit s | unexplained, noisy input "
+        "| near-zero code values |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(lines), flush=True)
+    for k in args.components:
+        pca_r2 = None
+        for name, make in models.items():
+            model = make(k)
+            start = time.perf_counter()
+            model.fit(X_train)
+            fit_s = time.perf_counter() - start
+            Z = model.transform(X_test)
+            r2 = (
+                1 - np.mean((model.inverse_transform(Z) - X_test) ** 2) / clean_variance
+            )
+            pca_r2 = pca_r2 or r2
+            X_hat = model.inverse_transform(model.transform(X_noisy))
+            denoised = np.mean((X_hat - X_test) ** 2) / clean_variance
+            near_zero = np.mean(np.abs(Z) < 0.1 * np.sqrt(np.mean(Z**2)))
+            row = (
+                f"| {k} | {name} | {r2:.3f} | {r2 / pca_r2:.2f}x | {fit_s:.1f} | "
+                f"{denoised:.3f} | {near_zero:.2f} |"
+            )
+            print(row, flush=True)
+            lines.append(row)
+    if args.write:
+        command = "bench_family.py " + " ".join(argv or sys.argv[1:])
+        write_results(command, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
