@@ -3,7 +3,15 @@
 from ._autoencoder import AutoencoderTransformer
 from ._builder import ModelBuilder
 from ._compare import compare_with_pca
+from ._conv import conv_decoder, conv_encoder
 
 __version__ = "0.1.0"
 
-__all__ = ["AutoencoderTransformer", "ModelBuilder", "compare_with_pca", "__version__"]
+__all__ = [
+    "AutoencoderTransformer",
+    "ModelBuilder",
+    "compare_with_pca",
+    "conv_decoder",
+    "conv_encoder",
+    "__version__",
+]
