@@ -13,7 +13,11 @@ def _read(*path):
 
 def test_declared_floors_are_the_tested_pins():
     # tomllib is Python 3.11+, and the floors are tested on 3.10: read them plainly.
-    floors = dict(re.findall(r'"([A-Za-z][\w-]*)>=([\w.]+)"', _read("pyproject.toml")))
+    floors = {}  # the first floor of each name: the core dependencies come first
+    for name, version in re.findall(
+        r'"([A-Za-z][\w-]*)>=([\w.]+)"', _read("pyproject.toml")
+    ):
+        floors.setdefault(name, version)
     pins = dict(
         re.findall(r"^([\w-]+)==([\w.]+)$", _read(".ci", "min-versions.txt"), re.M)
     )
