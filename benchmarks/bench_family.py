@@ -1,11 +1,11 @@
 """The autoencoder family against PCA, in one table, measured in one run.
 
 For each k: PCA, the default AutoencoderTransformer, and the default with ``noise``
-(denoising) or ``sparsity`` (sparse). Columns: held-out R^2, fit seconds, the share
-of the clean held-out variance left unexplained when the held-out rows are given with
-Gaussian noise of ``--noisy`` times the data's spread (the denoising figure), and the
-fraction of code values below a tenth of the code's root mean square (the sparsity
-figure).
+(denoising), ``sparsity`` (sparse) or ``tied_weights=True``. Columns: held-out R^2, fit
+seconds, the share of the clean held-out variance left unexplained when the held-out
+rows are given with Gaussian noise of ``--noisy`` times the data's spread (the denoising
+figure), and the fraction of code values below a tenth of the code's root mean square
+(the sparsity figure).
 
 Usage: ``python benchmarks/bench_family.py [--data digits|mnist] [--write]``.
 MNIST is read from ``--data-dir`` or ``$SKAE_DATA_DIR`` (default ``../shared/data``).
@@ -63,6 +63,9 @@ def main(argv=None):
         ),
         f"sparsity={args.sparsity}": lambda k: AutoencoderTransformer(
             k, sparsity=args.sparsity, random_state=0
+        ),
+        "tied_weights=True": lambda k: AutoencoderTransformer(
+            k, tied_weights=True, random_state=0
         ),
     }
     lines = [

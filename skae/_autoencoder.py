@@ -142,6 +142,14 @@ class AutoencoderTransformer(
         so a large value may give PCA's solution back, with a warning. A linear
         autoencoder started at PCA does not train and ignores it.
 
+    tied_weights : bool, default=False
+        Tie the built-in decoder's kernels to the transposes of the encoder's (the
+        linear maps, and the hidden layers in mirror order); the biases stay
+        separate. The trainable kernels halve. The decoder also holds copies of
+        the transposes, which ``transform`` and co. read and pickling saves;
+        unpickling ties the decoder again. A custom ``encoder`` or ``decoder``
+        cannot be tied (a ValueError).
+
     max_iter : int, default=200
         Maximum number of epochs.
 
@@ -334,6 +342,7 @@ class AutoencoderTransformer(
         "init": [StrOptions({"pca", "random"})],
         "noise": [Interval(Real, 0, None, closed="left")],
         "sparsity": [Interval(Real, 0, None, closed="left")],
+        "tied_weights": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "loss": [str, callable],
@@ -359,6 +368,7 @@ class AutoencoderTransformer(
         init="pca",
         noise=0.0,
         sparsity=0.0,
+        tied_weights=False,
         max_iter=200,
         batch_size=64,
         loss="mse",
@@ -380,6 +390,7 @@ class AutoencoderTransformer(
         self.init = init
         self.noise = noise
         self.sparsity = sparsity
+        self.tied_weights = tied_weights
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.loss = loss
@@ -440,6 +451,12 @@ class AutoencoderTransformer(
         mean, scale, no_variance = self._standardization(X)
         X_std = standardize(X, mean, scale)
         custom = self.encoder is not None or self.decoder is not None
+        if self.tied_weights and custom:
+            raise ValueError(
+                "tied_weights=True ties the built-in network's decoder to its "
+                "encoder; it cannot tie a custom encoder or decoder. Set "
+                "tied_weights=False, or tie your layers inside your own models."
+            )
         linear = not hidden and not custom
         # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
         # squared error, so from init="pca" no epoch runs and no row is held out.
@@ -480,6 +497,7 @@ class AutoencoderTransformer(
             # Drawn only with noise, so that noise=0 leaves every other draw as it was.
             noise=(self.noise, int(rng.randint(2**31 - 1)) if self.noise else None),
             sparsity=self.sparsity,
+            tied=self.tied_weights,
         )
         model.compile(optimizer=optimizer, loss=self.loss)
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
@@ -749,6 +767,9 @@ class AutoencoderTransformer(
 
     def _refresh_forward(self):
         """Snapshot the Keras weights for the NumPy inference path."""
+        from ._network import copy_tied_kernels
+
+        copy_tied_kernels(self.decoder_)
         self._forward = Inference(
             self.encoder_, self.decoder_, self.n_features_in_, self.n_components_
         )
@@ -894,6 +915,10 @@ class AutoencoderTransformer(
         super().__setstate__(state)
         if "model_" in state:
             self.encoder_, self.decoder_ = self.model_.layers
+            if getattr(self, "tied_weights", False):  # not in Keras's saved model
+                from ._network import tie
+
+                tie(self.encoder_, self.decoder_)
             self._refresh_forward()
 
     def __sklearn_tags__(self):

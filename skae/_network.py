@@ -51,6 +51,7 @@ def build_autoencoder(
     as_they_are=False,
     noise=(0.0, None),
     sparsity=0.0,
+    tied=False,
 ):
     """Build and return ``(model, encoder, decoder, core)`` sharing their layers.
 
@@ -71,6 +72,8 @@ def build_autoencoder(
     autoencoder); ``sparsity`` is the weight of
     :class:`~skae.layers.CodeSparsity`'s penalty on the code in training. Only
     ``core`` holds these layers; ``model``, ``encoder`` and ``decoder`` never do.
+    ``tied`` makes the decoder use the encoder's kernels, transposed (see
+    :func:`tie`).
     """
     keras = import_keras()
     from .layers import CodeSparsity, LinearShortcut, Standardize
@@ -126,6 +129,8 @@ def build_autoencoder(
         decoder_layers = [keras.Input((n_components,)), reconstruction, unstandardize]
     encoder = keras.Sequential(encoder_layers, name="encoder")
     decoder = keras.Sequential(decoder_layers, name="decoder")
+    if tied:
+        tie(encoder, decoder)
     for layer in (standardize, unstandardize):
         if layer.built:
             layer.set_weights([mean, np.asarray(scale)])
@@ -176,6 +181,18 @@ def user_network(spec, n_inputs, n_outputs, role):
             f"gives shape {shape[1:]} per row."
         )
     return model
+
+
+def tie(encoder, decoder):
+    """Tie the built-in decoder's kernels to the transposes of the encoder's."""
+    shortcut(decoder).tie(shortcut(encoder))
+
+
+def copy_tied_kernels(decoder):
+    """Give a tied decoder's own kernels the values it computes with."""
+    layer = shortcut(decoder)
+    if layer is not None and layer.tied_to is not None:
+        layer.copy_tied_kernels()
 
 
 def shortcut(model):

@@ -86,6 +86,11 @@ class LinearShortcut(keras.layers.Layer):
     kernel_initializer : initializer, default='glorot_uniform'
         The linear map's kernel initializer.
 
+    tied : bool, default=False
+        Whether the layer is tied (see :meth:`tie`): its own kernels do not train.
+        Saved in the config, so that a loaded model trains the same variables; the
+        shortcut it is tied to is not, and must be given again with :meth:`tie`.
+
     **kwargs
         Keras layer arguments (``name``, ...).
     """
@@ -96,11 +101,13 @@ class LinearShortcut(keras.layers.Layer):
         network=None,
         gated=False,
         kernel_initializer="glorot_uniform",
+        tied=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.units = int(units)
         self.gated = bool(gated)
+        self.tied = bool(tied)
         # Before the network: Keras orders variables (and an optimizer's slots) by
         # when sublayers were attached, and a rebuilt layer must list them alike.
         self.linear = keras.layers.Dense(
@@ -116,13 +123,70 @@ class LinearShortcut(keras.layers.Layer):
             self.gate = self.add_weight(
                 shape=(self.units,), initializer="zeros", name="gate"
             )
+        if self.tied:
+            self._freeze_own_kernels()
+
+    def _freeze_own_kernels(self):
+        dense = [self.linear]
+        if self.network is not None:
+            dense += self.network.layers
+        for layer in dense:
+            layer.kernel.trainable = False
 
     def call(self, inputs, training=None):
+        if self.tied_to is not None:
+            return self._tied_call(inputs)
         outputs = self.linear(inputs)
         if self.network is None:
             return outputs
         deep = self.network(inputs, training=training)
         return outputs + (deep * self.gate if self.gated else deep)
+
+    @property
+    def tied_to(self):
+        """The shortcut whose kernels this one uses transposed, or ``None``."""
+        return self.__dict__.get("_tied_to")
+
+    def tie(self, source):
+        """Use ``source``'s kernels, transposed, in place of this layer's own.
+
+        ``source`` is the encoder's shortcut of a built-in network (its network, if
+        any, a Sequential of Dense layers); this layer's network mirrors it. The
+        biases stay this layer's own. Its own kernels stop training and hold copies
+        of the transposes after :meth:`copy_tied_kernels`. The tie is not part of
+        the layer's config: a saved model loads untied, with those copies, and
+        :class:`~skae.AutoencoderTransformer` ties it again when unpickled.
+        """
+        # Not an attribute that Keras tracks: the encoder's variables must not
+        # become this layer's (saving would hold them twice).
+        object.__setattr__(self, "_tied_to", source)
+        self.tied = True
+        self._freeze_own_kernels()
+
+    def _tied_pairs(self):
+        """``(source Dense, own Dense)`` pairs, the linear maps first."""
+        source = self.tied_to
+        pairs = [(source.linear, self.linear)]
+        if self.network is not None:
+            pairs += zip(source.network.layers[::-1], self.network.layers, strict=True)
+        return pairs
+
+    def _tied_call(self, inputs):
+        ops = keras.ops
+        pairs = self._tied_pairs()
+        source, own = pairs[0]
+        outputs = ops.matmul(inputs, ops.transpose(source.kernel)) + own.bias
+        deep = inputs
+        for source, own in pairs[1:]:
+            deep = own.activation(
+                ops.matmul(deep, ops.transpose(source.kernel)) + own.bias
+            )
+        return outputs + deep if len(pairs) > 1 else outputs
+
+    def copy_tied_kernels(self):
+        """Set this layer's own kernels to the transposes it uses (for inference)."""
+        for source, own in self._tied_pairs():
+            own.kernel.assign(keras.ops.transpose(source.kernel))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
@@ -136,6 +200,7 @@ class LinearShortcut(keras.layers.Layer):
             "units": self.units,
             "network": network,
             "gated": self.gated,
+            "tied": self.tied,
         }
 
     @classmethod

@@ -4,12 +4,13 @@
 FAST = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
 
 # One instance per code path for scikit-learn's checks: deep from PCA's start (as the
-# default), linear (closed form), deep from a random start with noise and sparsity,
-# the user's own networks (beside PCA's map; made after the functions below).
+# default), linear (closed form), deep from a random start with noise, sparsity and
+# tied weights, the user's own networks (beside PCA's map; made after the functions
+# below).
 CHECKED = [
     FAST,
     {**FAST, "hidden_layer_sizes": ()},
-    {**FAST, "init": "random", "noise": 0.5, "sparsity": 0.1},
+    {**FAST, "init": "random", "noise": 0.5, "sparsity": 0.1, "tied_weights": True},
 ]
 
 # The code paths that every promise must hold on, as constructor settings.

@@ -1,4 +1,6 @@
-"""The autoencoder family: denoising (``noise``), sparse (``sparsity``)."""
+"""The autoencoder family: denoising, sparse and tied-weight autoencoders."""
+
+import pickle
 
 import numpy as np
 import pytest
@@ -121,3 +123,82 @@ def test_noise_and_sparsity_compose_with_the_users_networks(noisy_digits):
         assert_allclose(
             ae.transform(X_test), ae.encoder_.predict(X_test, verbose=0), atol=1e-4
         )
+
+
+def kernels(model):
+    """The kernels of the Dense layers in ``model``, input side first."""
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            found += kernels(layer)
+        for sub in (getattr(layer, "linear", None), getattr(layer, "network", None)):
+            if sub is not None and hasattr(sub, "layers"):
+                found += kernels(sub)
+            elif sub is not None:
+                found.append(sub.kernel)
+        if hasattr(layer, "kernel"):
+            found.append(layer.kernel)
+    return found
+
+
+def n_trainable(model):
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+def assert_tied(ae):
+    """The decoder's kernels are the encoder's transposed, in mirror order."""
+    encoder, decoder = kernels(ae.encoder_), kernels(ae.decoder_)
+    assert len(encoder) == len(decoder)
+    # linear map first, then the network's layers, reversed in the decoder
+    pairs = [(encoder[0], decoder[0])] + list(
+        zip(encoder[1:], decoder[:0:-1], strict=True)
+    )
+    for source, own in pairs:
+        assert_array_equal(np.asarray(own), np.asarray(source).T)
+
+
+@pytest.mark.filterwarnings("error:Skipping variable loading")  # optimizer state kept
+def test_tied_weights_halve_the_kernels_and_stay_tied(digits_split):
+    X_train, X_test = digits_split
+    params = dict(hidden_layer_sizes=(32,), init="random", max_iter=5, random_state=0)
+    untied = AutoencoderTransformer(8, **params).fit(X_train)
+    tied = AutoencoderTransformer(8, tied_weights=True, **params).fit(X_train)
+    decoder_kernels = sum(int(np.prod(k.shape)) for k in kernels(untied.decoder_))
+    assert n_trainable(tied.model_) == n_trainable(untied.model_) - decoder_kernels
+    assert_tied(tied)  # after training, which moved the encoder's kernels
+    assert_allclose(
+        tied.inverse_transform(tied.transform(X_test)),
+        tied.model_.predict(X_test, verbose=0),
+        atol=1e-5,
+    )
+    # Unpickled, the decoder is tied again: training model_ keeps the tie.
+    again = pickle.loads(pickle.dumps(tied))
+    assert_array_equal(again.transform(X_test), tied.transform(X_test))
+    again.model_.fit(X_train, X_train, epochs=1, verbose=0)
+    assert not np.allclose(again.transform(X_test), tied.transform(X_test))
+    assert_tied(again)  # transform took the new weights, the copies included
+
+
+def test_a_tied_linear_autoencoder_is_pca(digits_split):
+    X_train, _ = digits_split
+    pca = PCA(8).fit(X_train)
+    for init in ("pca", "random"):
+        ae = AutoencoderTransformer(
+            8, hidden_layer_sizes=(), tied_weights=True, init=init
+        )
+        ae.set_params(max_iter=200, random_state=0).fit(X_train)
+        assert_tied(ae)
+        if init == "pca":  # PCA's start is already tied: W and W.T
+            assert ae.score(X_train) == pytest.approx(
+                pca.explained_variance_ratio_.sum(), abs=1e-9
+            )
+        else:  # trained tied from a random start, it gets close to PCA's optimum
+            assert ae.score(X_train) > pca.explained_variance_ratio_.sum() - 0.01
+
+
+def test_tied_weights_with_a_custom_network_is_a_clear_error(digits_split):
+    X_train, _ = digits_split
+    ae = AutoencoderTransformer(4, encoder=small_encoder, tied_weights=True)
+    with pytest.raises(ValueError, match="cannot tie a custom encoder or decoder"):
+        ae.fit(X_train)
+    assert not hasattr(ae, "model_")
