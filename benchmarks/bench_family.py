@@ -49,6 +49,7 @@ def main(argv=None):
     from sklearn.decomposition import PCA
 
     from skae import AutoencoderTransformer
+    from skae._objectives import reconstruction_r2
 
     X_train, X_test = load(args.data, args.data_dir)
     s = np.sqrt(X_train.var(axis=0).mean())
@@ -85,9 +86,7 @@ def main(argv=None):
             model.fit(X_train)
             fit_s = time.perf_counter() - start
             Z = model.transform(X_test)
-            r2 = (
-                1 - np.mean((model.inverse_transform(Z) - X_test) ** 2) / clean_variance
-            )
+            r2 = reconstruction_r2(X_test, model.inverse_transform(Z))
             pca_r2 = pca_r2 or r2
             X_hat = model.inverse_transform(model.transform(X_noisy))
             denoised = np.mean((X_hat - X_test) ** 2) / clean_variance
