@@ -1,11 +1,17 @@
 """The autoencoder family against PCA, in one table, measured in one run.
 
-For each k: PCA, the default AutoencoderTransformer, and the default with ``noise``
-(denoising), ``sparsity`` (sparse) or ``tied_weights=True``. Columns: held-out R^2, fit
-seconds, the share of the clean held-out variance left unexplained when the held-out
-rows are given with Gaussian noise of ``--noisy`` times the data's spread (the denoising
-figure), and the fraction of code values below a tenth of the code's root mean square
-(the sparsity figure).
+For each k: PCA, the default AutoencoderTransformer, the default with ``noise``
+(denoising), ``sparsity`` (sparse) or ``tied_weights=True``, the convolutional model
+(skae's ``conv_encoder``/``conv_decoder``, ``init="random"``) and the default
+VariationalAutoencoder. Columns: held-out R^2 (for the VAE, of its posterior-mean
+reconstruction), fit seconds, epochs, the share of the clean held-out variance left
+unexplained when the held-out rows are given with Gaussian noise of ``--noisy`` times
+the data's spread (the denoising figure), the fraction of code values below a tenth of
+the code's root mean square (the sparsity figure), and the held-out log-likelihood in
+nats per row: ``PCA.score`` (probabilistic PCA) and the VAE's ELBO, a lower bound of
+its own.
+
+``--max-iter`` caps the epochs of every network (the defaults' 200 otherwise).
 
 Usage: ``python benchmarks/bench_family.py [--data digits|mnist] [--write]``.
 MNIST is read from ``--data-dir`` or ``$SKAE_DATA_DIR`` (default ``../shared/data``).
@@ -42,13 +48,19 @@ def main(argv=None):
     parser.add_argument("--noise", type=float, default=0.5)
     parser.add_argument("--sparsity", type=float, default=0.1)
     parser.add_argument("--noisy", type=float, default=0.5)
+    parser.add_argument("--max-iter", type=int, default=200)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.simplefilter("ignore")
     from sklearn.decomposition import PCA
 
-    from skae import AutoencoderTransformer
+    from skae import (
+        AutoencoderTransformer,
+        VariationalAutoencoder,
+        conv_decoder,
+        conv_encoder,
+    )
     from skae._objectives import reconstruction_r2
 
     X_train, X_test = load(args.data, args.data_dir)
@@ -56,26 +68,37 @@ def main(argv=None):
     noise = np.random.RandomState(1).normal(scale=args.noisy * s, size=X_test.shape)
     X_noisy = X_test + noise
     clean_variance = X_test.var(axis=0).mean()
+    side = int(round(np.sqrt(X_train.shape[1])))
+    image = (side, side)
+    common = dict(max_iter=args.max_iter, random_state=0)
     models = {
         "PCA": lambda k: PCA(k, random_state=0),
-        "default": lambda k: AutoencoderTransformer(k, random_state=0),
+        "default": lambda k: AutoencoderTransformer(k, **common),
         f"noise={args.noise}": lambda k: AutoencoderTransformer(
-            k, noise=args.noise, random_state=0
+            k, noise=args.noise, **common
         ),
         f"sparsity={args.sparsity}": lambda k: AutoencoderTransformer(
-            k, sparsity=args.sparsity, random_state=0
+            k, sparsity=args.sparsity, **common
         ),
         "tied_weights=True": lambda k: AutoencoderTransformer(
-            k, tied_weights=True, random_state=0
+            k, tied_weights=True, **common
         ),
+        "conv, init='random'": lambda k: AutoencoderTransformer(
+            k,
+            encoder=conv_encoder(image),
+            decoder=conv_decoder(image),
+            init="random",
+            **common,
+        ),
+        "VAE": lambda k: VariationalAutoencoder(k, **common),
     }
     lines = [
         f"{args.data}: {len(X_train)} training rows, {len(X_test)} held out; noisy "
         f"input: Gaussian noise of {args.noisy} x the data's spread",
         "",
-        "| k | model | held-out R^2 | / PCA's | fit s | unexplained, noisy input "
-        "| near-zero code values |",
-        "|---|---|---|---|---|---|---|",
+        "| k | model | held-out R^2 | / PCA's | fit s | epochs | unexplained, noisy "
+        "input | near-zero code values | held-out log-lik. (ELBO) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     for k in args.components:
@@ -91,9 +114,12 @@ def main(argv=None):
             X_hat = model.inverse_transform(model.transform(X_noisy))
             denoised = np.mean((X_hat - X_test) ** 2) / clean_variance
             near_zero = np.mean(np.abs(Z) < 0.1 * np.sqrt(np.mean(Z**2)))
+            generative = isinstance(model, (PCA, VariationalAutoencoder))
+            log_lik = f"{model.score(X_test):.1f}" if generative else "-"
+            epochs = getattr(model, "n_iter_", "-")
             row = (
                 f"| {k} | {name} | {r2:.3f} | {r2 / pca_r2:.2f}x | {fit_s:.1f} | "
-                f"{denoised:.3f} | {near_zero:.2f} |"
+                f"{epochs} | {denoised:.3f} | {near_zero:.2f} | {log_lik} |"
             )
             print(row, flush=True)
             lines.append(row)

@@ -4,12 +4,14 @@ from ._autoencoder import AutoencoderTransformer
 from ._builder import ModelBuilder
 from ._compare import compare_with_pca
 from ._conv import conv_decoder, conv_encoder
+from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoencoderTransformer",
     "ModelBuilder",
+    "VariationalAutoencoder",
     "compare_with_pca",
     "conv_decoder",
     "conv_encoder",

@@ -1,53 +1,20 @@
-"""AutoencoderTransformer: a Keras autoencoder with PCA's scikit-learn interface."""
+"""AutoencoderTransformer: a Keras autoencoder with PCA's interface."""
 
-import pickle
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
-    HasMethods,
     Interval,
-    InvalidParameterError,
-    RealNotInt,
-    StrOptions,
 )
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import import_tensorflow
-from ._inference import Inference
-from ._objectives import (
-    MSE_NAMES,
-    make_loss,
-    make_optimizer,
-    reconstruction_r2,
-    standardization,
-    standardize,
-)
-from ._warnings import warn
-
-# Rows used to split the training R^2 among components; see explained_variance_ratio_.
-_EV_MAX_SAMPLES = 2000
-# What the Keras-side parameters take, for their error messages.
-_KERAS_KINDS = {
-    "activation": "one of MLPRegressor's names ('identity', 'logistic', 'tanh', "
-    "'relu') or a Keras activation name ('selu', 'gelu', ...)",
-    "loss": "a Keras loss: a name, a keras.losses.Loss or a function",
-    "optimizer": "a Keras optimizer: a name, a class or an instance",
-}
+from ._base import _BaseAutoencoder, _in_squared_units
+from ._objectives import MSE_NAMES, make_loss, make_optimizer, standardize
 
 
-class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
-):
+class AutoencoderTransformer(_BaseAutoencoder):
     """Autoencoder dimensionality reduction with PCA's interface.
 
     Fits a Keras 3 autoencoder (TensorFlow backend) that reconstructs ``X`` through a
@@ -328,33 +295,13 @@ class AutoencoderTransformer(
     """
 
     _parameter_constraints: dict = {
-        "n_components": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="neither"),
-        ],
+        **_BaseAutoencoder._parameter_constraints,
         "encoder": [None, callable],
         "decoder": [None, callable],
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [str],  # MLPRegressor's names or Keras's, checked at fit
-        "init": [StrOptions({"pca", "random"})],
         "noise": [Interval(Real, 0, None, closed="left")],
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "tied_weights": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
         "loss": [str, callable],
-        "optimizer": [str, type, HasMethods(["get_config"])],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "callbacks": [list, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -404,41 +351,6 @@ class AutoencoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the autoencoder to reconstruct X.
-
-        Interrupting training (Ctrl-C, :class:`KeyboardInterrupt`) keeps what was
-        trained: the estimator is left fitted with the weights that training had
-        chosen so far, its attributes describing them, a warning says so, and the
-        interrupt is raised again so that a script or a search stops. Any other
-        error, or an interrupt before training, leaves the estimator as it was.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        # A failed fit must leave an earlier fit usable: restore every attribute.
-        state = self.__dict__.copy()
-        try:
-            interrupted = self._fit(X)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
-        if interrupted:
-            raise KeyboardInterrupt
-        return self
-
     def _fit(self, X):
         """Fit; return whether training was interrupted."""
         from ._network import build_autoencoder, fit_pca, init_from_pca, pca_basis
@@ -465,22 +377,9 @@ class AutoencoderTransformer(
         # The user's networks with init="random" are trained as they are, on X.
         as_they_are = trains and custom and self.init == "random"
         X_in = X.astype(np.float32) if as_they_are else X_std
-        val_rows = None
-        if self.early_stopping and trains:
-            val_rows = self._validation_rows(X_std, rng)
-        X_train, X_val = X_in, None
-        if val_rows is not None:
-            X_train, X_val = np.delete(X_in, val_rows, axis=0), X_in[val_rows]
-        pca = None  # PCA of all the rows: the floor, and the size for a float
-        if self.init == "pca" or not trains or isinstance(self.n_components, float):
-            with np.errstate(invalid="ignore"):  # PCA's 0 / 0 without variance
-                pca = fit_pca(X_std, self.n_components, rng)
-        n_components = (
-            int(self.n_components)
-            if isinstance(self.n_components, Integral)
-            else int(pca.n_components_)
+        val_rows, X_train, X_val, pca, n_components = self._split_and_pca(
+            X_std, X_in, trains, rng
         )
-
         activation, loss_fn, optimizer = self._keras_settings(
             mean, scale, standardized=not as_they_are
         )
@@ -535,15 +434,6 @@ class AutoencoderTransformer(
         if at_pca:
             self._refresh_forward()
             r2 = self._score(X)
-        if not trains:
-            # The closed-form fit counts as one iteration (scikit-learn's estimators
-            # report at least one); its loss is the fraction of variance unexplained.
-            loss = self._loss_of_returned_weights(r2, loss_fn, core, X_in)
-            history.loss_curve, history.best_loss, history.converged = (
-                [loss],
-                loss,
-                True,
-            )
         if at_pca:
             self._take_pca_figures(pca, scale, no_variance)
         else:
@@ -551,31 +441,31 @@ class AutoencoderTransformer(
         vars(self).pop("components_", None)  # from an earlier, linear fit
         if linear:
             self.components_ = basis.T if at_pca else self._principal_axes(X)
-        discarded = trains and bool(history.loss_curve)
-        discarded = discarded and (history.kept_initial or at_pca)
-        if trains and val_rows is None and (discarded or not history.loss_curve):
-            # The start's or PCA's weights, or none trained (Ctrl-C at once).
-            history.best_loss = self._loss_of_returned_weights(r2, loss_fn, core, X_in)
-        val_score = None  # R^2 of the returned weights on the held-out rows
-        if val_rows is not None:
-            val_score = history.best_validation_score
-            if at_pca:
-                val_score = self._score(X[val_rows])
-        self._set_training_attributes(history, val_score, discarded)
+        self._record_training(
+            history,
+            trains=trains,
+            at_pca=at_pca,
+            val_rows=val_rows,
+            returned_loss=lambda: self._loss_of_returned_weights(
+                r2, loss_fn, core, X_in
+            ),
+            returned_val_score=lambda: self._score(X[val_rows]),
+        )
         return history.interrupted
 
-    def _standardization(self, X):
-        """``(mean_, scale, no_variance)``; data without variance get scale 1."""
-        mean, scale = standardization(X)
-        if scale > 0:
-            return mean, scale, False
-        warn(
-            f"X has no variance: its {X.shape[0]} rows are all the same. As PCA "
-            "does, every code is 0 and decodes to mean_, explained_variance_ is 0 "
-            "and explained_variance_ratio_ is NaN (0 / 0); nothing was trained.",
-            UserWarning,
+    def _keras_settings(self, mean, scale, standardized):
+        """Keras's activation name, the training loss and a new optimizer."""
+        from ._network import keras_activation
+
+        return (
+            self._keras_setting("activation", keras_activation, self.activation),
+            self._keras_setting(
+                "loss", make_loss, self.loss, mean, scale, standardized
+            ),
+            self._keras_setting(
+                "optimizer", make_optimizer, self.optimizer, self.learning_rate
+            ),
         )
-        return mean, np.float64(1.0), True
 
     def _user_networks(self, n_features, n_components):
         """The user's encoder and decoder networks (``None`` for built-in ones)."""
@@ -608,144 +498,6 @@ class AutoencoderTransformer(
             pca.explained_variance_ratio_, (0, pad), constant_values=padding
         )
 
-    def _keras_settings(self, mean, scale, standardized):
-        """Keras's activation name, the training loss and a new optimizer.
-
-        The names are Keras's to check: a name Keras does not know is an
-        InvalidParameterError naming the parameter, as scikit-learn's checks give.
-        """
-        from ._network import keras_activation
-
-        settings = []
-        for name, make, args in (
-            ("activation", keras_activation, (self.activation,)),
-            ("loss", make_loss, (self.loss, mean, scale, standardized)),
-            ("optimizer", make_optimizer, (self.optimizer, self.learning_rate)),
-        ):
-            try:
-                settings.append(make(*args))
-            except (ValueError, TypeError) as exc:
-                raise InvalidParameterError(
-                    f"The {name!r} parameter of {type(self).__name__} must be "
-                    f"{_KERAS_KINDS[name]}. Got {getattr(self, name)!r} instead "
-                    f"({exc})."
-                ) from exc
-        return settings
-
-    def _validation_rows(self, X, rng):
-        """Indices of the rows held out for early stopping, or ``None`` if too few.
-
-        Early stopping compares validation R^2 across epochs, which needs at least
-        two validation rows that differ (one row, or identical rows, have no
-        variance). With fewer, training runs on all rows without early stopping.
-        """
-        n_samples = X.shape[0]
-        n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if 2 <= n_val < n_samples:
-            _, rows = train_test_split(
-                np.arange(n_samples), test_size=n_val, random_state=rng
-            )
-            if np.ptp(X[rows], axis=0).any():
-                return np.sort(rows)
-        warn(
-            "early_stopping needs at least 2 validation rows that differ, but "
-            f"validation_fraction={self.validation_fraction} of {n_samples} rows "
-            f"gives {n_val}{' identical ones' if n_val >= 2 else ''}. Training on "
-            "all rows without early stopping; increase validation_fraction or the "
-            "number of rows to keep it.",
-            UserWarning,
-        )
-        return None
-
-    def _set_training_attributes(self, history, val_score, discarded):
-        """Set n_iter_, loss_curve_ and co., MLPRegressor's training attributes.
-
-        ``n_iter_``, ``loss_curve_`` and ``validation_scores_`` describe the run (as
-        MLPRegressor's do, which also keeps a best epoch's weights under early
-        stopping); ``best_loss_`` and ``best_validation_score_`` describe the weights
-        that fit returns, also when it discards the run for its start or PCA's.
-        """
-        if history.interrupted:
-            warn(
-                f"Training was interrupted after {len(history.loss_curve)} epochs; "
-                "the estimator is fitted with the weights chosen so far.",
-                UserWarning,
-            )
-        if discarded:
-            kept = "PCA's solution" if self.init == "pca" else "its random start"
-            warn(
-                f"Training for {len(history.loss_curve)} epochs did not improve on "
-                f"{kept}, which fit returns; best_loss_ or best_validation_score_ "
-                "are its figures.",
-                ConvergenceWarning,
-            )
-        elif not (history.converged or history.interrupted):
-            warn(
-                f"Maximum iterations ({self.max_iter}) reached and the optimization "
-                "hasn't converged yet.",
-                ConvergenceWarning,
-            )
-        self.n_iter_ = len(history.loss_curve)
-        self.loss_curve_ = history.loss_curve
-        self.best_loss_ = None
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-        if val_score is not None:
-            self.validation_scores_ = history.validation_scores
-            self.best_validation_score_ = val_score
-        else:
-            self.best_loss_ = history.best_loss
-
-    def _validate_hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {sizes}."
-            )
-        # Keras takes Python ints only; NumPy's integers are Integral too.
-        return tuple(int(s) for s in sizes)
-
-    def _check_n_components(self, n_features):
-        if isinstance(self.n_components, Integral) and self.n_components > n_features:
-            raise ValueError(
-                f"n_components={self.n_components} must be at most the number of "
-                f"features, n_features={n_features}."
-            )
-
-    def _order_code_units(self, X, scale, r2, rng):
-        """Order code units by explained variance and set the explained_variance_*."""
-        from ._network import permute_code
-
-        self._refresh_forward()
-        rows = X
-        if X.shape[0] > _EV_MAX_SAMPLES:
-            rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
-        Z = self._forward.encode(rows, np.float64)
-        r2_all = reconstruction_r2(rows, self._forward.decode(Z, np.float64))
-        importance = np.empty(self.n_components_)
-        for j in range(self.n_components_):
-            Z_held = Z.copy()
-            Z_held[:, j] = Z[:, j].mean()
-            X_held = self._forward.decode(Z_held, np.float64)
-            importance[j] = r2_all - reconstruction_r2(rows, X_held)
-        importance = np.maximum(importance, 0.0)
-        order = np.argsort(-importance, kind="stable")
-        shares = importance  # in the network's order where units cannot be reordered
-        if permute_code(self.encoder_, self.decoder_, order):
-            self._refresh_forward()
-            shares = importance[order]
-
-        share_sum = shares.sum()
-        if share_sum == 0:
-            shares, share_sum = np.ones_like(shares), len(shares)
-        ratio = shares * (r2 / share_sum)  # r2: training R^2, which unit order keeps
-        # ratio times X.var(axis=0, ddof=1).sum(), which is this in units of scale**2.
-        n_samples, n_features = X.shape
-        total_var = n_features * n_samples / (n_samples - 1)
-        self.explained_variance_ = _in_squared_units(ratio * total_var, scale)
-        self.explained_variance_ratio_ = ratio
-
     def _principal_axes(self, X):
         """Orthonormal basis of the linear decoder's span, as PCA's ``components_``.
 
@@ -764,81 +516,6 @@ class AutoencoderTransformer(
         axes = (q @ rotation[:, np.argsort(variance)[::-1]]).T
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
         return axes * signs[:, None]
-
-    def _refresh_forward(self):
-        """Snapshot the Keras weights for the NumPy inference path."""
-        from ._network import copy_tied_kernels
-
-        copy_tied_kernels(self.decoder_)
-        self._forward = Inference(
-            self.encoder_, self.decoder_, self.n_features_in_, self.n_components_
-        )
-        self._forward_history = getattr(self.model_, "history", None)
-
-    def _current_forward(self):
-        # Every model_.fit() installs a new History object on model_.history: a check
-        # that costs nanoseconds, where reading a TensorFlow variable costs ~20 us.
-        if getattr(self.model_, "history", None) is not self._forward_history:
-            self._refresh_forward()
-        return self._forward
-
-    def reload_weights(self):
-        """Take the Keras models' current weights into ``transform`` and co.
-
-        ``transform``, ``inverse_transform``, ``score`` and ``score_samples`` run a
-        fast NumPy pass over a copy of the weights. The copy is renewed by ``fit``
-        and after ``model_.fit(...)``; call this method after changing the weights
-        in any other way (``set_weights``, ``train_on_batch``, training
-        ``encoder_`` or ``decoder_`` on their own).
-
-        Returns
-        -------
-        self : object
-            This transformer.
-        """
-        check_is_fitted(self)
-        self._refresh_forward()
-        return self
-
-    def transform(self, X):
-        """Encode X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to encode.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, `n_components_`)
-            The code of each row, float32 for float32 input and float64 otherwise.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._current_forward().encode(X, X.dtype)
-
-    def inverse_transform(self, X):
-        """Decode codes back to the input space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, `n_components_`)
-            Codes, as returned by ``transform``.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
-            Reconstructions, float32 for float32 input and float64 otherwise.
-        """
-        check_is_fitted(self)
-        X = check_array(X, dtype=[np.float64, np.float32])
-        if X.shape[1] != self.n_components_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but inverse_transform of "
-                f"{self.__class__.__name__} is expecting {self.n_components_} features "
-                "(n_components_) as input."
-            )
-        return self._current_forward().decode(X, X.dtype)
 
     def score(self, X, y=None):
         """Reconstruction R^2 of X, variance-weighted over features.
@@ -863,11 +540,6 @@ class AutoencoderTransformer(
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self._score(X)
 
-    def _score(self, X):
-        forward = self._current_forward()
-        X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
-        return reconstruction_r2(X, X_hat)
-
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row.
 
@@ -890,44 +562,3 @@ class AutoencoderTransformer(
         X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
         with np.errstate(over="ignore"):
             return -np.mean((X - X_hat) ** 2, axis=1)
-
-    @property
-    def _n_features_out(self):
-        return self.n_components_
-
-    def __getstate__(self):
-        # Keras pickles model_ natively; the encoder and decoder live inside it and are
-        # taken back out on load, so the three keep sharing their weights. Keras
-        # finds skae's layers by registered name, so the model travels as bytes that
-        # __setstate__ loads once skae.layers is imported.
-        state = dict(super().__getstate__())  # object's is the live __dict__
-        for name in ("encoder_", "decoder_", "_forward", "_forward_history"):
-            state.pop(name, None)
-        if "model_" in state:
-            state["model_"] = pickle.dumps(state["model_"])
-        return state
-
-    def __setstate__(self, state):
-        if isinstance(state.get("model_"), bytes):
-            from . import layers  # noqa: F401  registers skae's layers with Keras
-
-            state = {**state, "model_": pickle.loads(state["model_"])}
-        super().__setstate__(state)
-        if "model_" in state:
-            self.encoder_, self.decoder_ = self.model_.layers
-            if getattr(self, "tied_weights", False):  # not in Keras's saved model
-                from ._network import tie
-
-                tie(self.encoder_, self.decoder_)
-            self._refresh_forward()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-
-def _in_squared_units(values, scale):
-    """``values * scale**2``: 0 stays 0, and only what float64 cannot hold is inf."""
-    with np.errstate(over="ignore"):
-        return values * scale * scale

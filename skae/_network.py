@@ -76,33 +76,13 @@ def build_autoencoder(
     :func:`tie`).
     """
     keras = import_keras()
-    from .layers import CodeSparsity, LinearShortcut, Standardize
+    from .layers import CodeSparsity, Standardize
 
     def init():
         return keras.initializers.GlorotUniform(seed=int(next(seeds)))
 
-    def network(sizes, n_out, prefix):
-        if not sizes:
-            return None
-        layers = [
-            keras.layers.Dense(
-                units,
-                activation=activation,
-                kernel_initializer=init(),
-                name=f"{prefix}_hidden_{i}",
-            )
-            for i, units in enumerate(sizes)
-        ]
-        layers.append(keras.layers.Dense(n_out, kernel_initializer=init(), name="out"))
-        return keras.Sequential(layers, name=f"{prefix}_network")
-
     def half(n_out, user_network, sizes, prefix, name):
-        # Seeds are drawn in this order whatever is used: linear map, then network.
-        layer = LinearShortcut(n_out, kernel_initializer=init(), name=name)
-        built_in = network(sizes, n_out, prefix)
-        layer.network = built_in if user_network is None else user_network
-        layer.gated = user_network is not None
-        return layer
+        return built_in_half(n_out, sizes, activation, init, prefix, name, user_network)
 
     encoder_network, decoder_network = networks
     code = half(n_components, encoder_network, hidden_layer_sizes, "encoder", "code")
@@ -150,6 +130,36 @@ def build_autoencoder(
         layers.insert(0, keras.layers.GaussianNoise(stddev, seed=seed, name="noise"))
     core = keras.Sequential([keras.Input((n_features,)), *layers], name="core")
     return model, encoder, decoder, core
+
+
+def built_in_half(n_out, sizes, activation, init, prefix, name, network=None):
+    """A :class:`~skae.layers.LinearShortcut` of ``n_out`` units with the built-in
+    network of hidden ``sizes`` beside it (none for ``()``), or the user's
+    ``network``, gated.
+
+    ``init()`` gives each Dense layer's kernel initialiser, the linear map's first:
+    seeds are drawn in that order whether or not the built-in network is used.
+    """
+    keras = import_keras()
+    from .layers import LinearShortcut
+
+    layer = LinearShortcut(n_out, kernel_initializer=init(), name=name)
+    layer.gated = network is not None
+    if sizes:
+        layers = [
+            keras.layers.Dense(
+                units,
+                activation=activation,
+                kernel_initializer=init(),
+                name=f"{prefix}_hidden_{i}",
+            )
+            for i, units in enumerate(sizes)
+        ]
+        layers.append(keras.layers.Dense(n_out, kernel_initializer=init(), name="out"))
+        if network is None:
+            network = keras.Sequential(layers, name=f"{prefix}_network")
+    layer.network = network
+    return layer
 
 
 def user_network(spec, n_inputs, n_outputs, role):
@@ -224,7 +234,13 @@ def init_from_pca(encoder, decoder, basis, center):
     code, reconstruction = shortcut(encoder), shortcut(decoder)
     code.linear.set_weights([basis, -center @ basis])
     reconstruction.linear.set_weights([basis.T, center])
-    for layer in (code, reconstruction):
+    silence_networks(encoder, decoder)
+
+
+def silence_networks(encoder, decoder):
+    """Make the networks beside the linear maps output zero: a gated network by
+    its gate, the built-in one by its last layer."""
+    for layer in (shortcut(encoder), shortcut(decoder)):
         if layer.network is None:
             continue
         if layer.gated:
@@ -234,8 +250,11 @@ def init_from_pca(encoder, decoder, basis, center):
             last.set_weights([np.zeros_like(w) for w in last.get_weights()])
 
 
-def permute_code(encoder, decoder, order):
+def permute_code(encoder, decoder, order, output_order=None):
     """Reorder the code units, leaving ``x -> reconstruction`` unchanged.
+
+    ``output_order`` reorders the encoder's outputs where they are more than the
+    code (a variational encoder's means and log-variances); by default ``order``.
 
     Returns ``False`` (and changes nothing) where a half is a user's network as it
     is, or a network's code-side layer is not Dense: their units cannot be reordered
@@ -255,9 +274,10 @@ def permute_code(encoder, decoder, order):
         if ends is None:
             return False
         inputs.append(ends[0])
+    output_order = order if output_order is None else output_order
     for layer in outputs:
         kernel, *bias = layer.get_weights()
-        layer.set_weights([kernel[:, order]] + [b[order] for b in bias])
+        layer.set_weights([kernel[:, output_order]] + [b[output_order] for b in bias])
     for layer in inputs:
         kernel, *bias = layer.get_weights()
         layer.set_weights([kernel[order]] + bias)

@@ -37,10 +37,12 @@ class History:
         self.kept_initial = False  # the weights training started from were returned
 
 
-def make_epoch_function(core, optimizer, loss_fn, n_features, batch_size):
+def make_epoch_function(
+    core, optimizer, loss_fn, n_features, batch_size, error_fn, val_loss_fn
+):
     """Trace a function running one epoch.
 
-    It returns the mean training loss, and the loss and the sum of squared errors of
+    It returns the mean training loss, and the loss and the error (``error_fn``) of
     the validation rows (which may be none).
     """
     tf = import_tensorflow()
@@ -62,9 +64,9 @@ def make_epoch_function(core, optimizer, loss_fn, n_features, batch_size):
                     loss += tf.add_n(core.losses)
             optimizer.apply(tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
-        X_val_hat = core(X_val, training=False)  # no rows without early stopping:
-        val_loss = loss_fn(tf, X_val, X_val_hat)  # then NaN, and unused
-        val_error = tf.reduce_sum(tf.square(X_val_hat - X_val))
+        # No rows without early stopping: the loss is then NaN, and unused.
+        val_loss = val_loss_fn(tf, core, X_val)
+        val_error = error_fn(tf, core, X_val)
         return total / tf.cast(n, tf.float32), val_loss, val_error
 
     # Each fit builds a new model and traces its epoch function once, by design.
@@ -104,25 +106,56 @@ def released_gradient_registrations():
                 registry.pop(name, None)
 
 
-def train(core, optimizer, loss_fn, X, X_val, *, params, rng, model):
+def train(
+    core,
+    optimizer,
+    loss_fn,
+    X,
+    X_val,
+    *,
+    params,
+    rng,
+    model,
+    error_fn=squared_error,
+    score_fn=None,
+    val_loss_fn=None,
+    score_name="val_r2",
+):
     """Train ``core`` in place on standardised float32 rows; return a :class:`History`.
 
     ``X_val`` (or ``None``) holds the rows held out for early stopping; it needs at
     least two rows with some variance. ``model`` is what callbacks see (the
     estimator's ``model_``, which shares ``core``'s weights).
+
+    ``error_fn(tf, core, X)`` is what judges weights (lower is better): by default
+    the sum of squared reconstruction errors, which ``score_fn`` (by default the
+    validation rows' R^2) turns into the validation score that early stopping
+    compares (higher is better). ``val_loss_fn(tf, core, X)`` is the validation
+    loss that callbacks see, by default ``loss_fn`` of the rows' reconstruction,
+    and ``score_name`` the name they see the validation score by.
     """
     keras = import_keras()
     tf = import_tensorflow()
     optimizer.build(core.trainable_variables)
+    if val_loss_fn is None:
+
+        def val_loss_fn(tf, core, X):
+            return loss_fn(tf, X, core(X, training=False))
+
     batch_size = int(min(params["batch_size"], X.shape[0]))  # a Python int for TF
-    run_epoch = make_epoch_function(core, optimizer, loss_fn, X.shape[1], batch_size)
+    run_epoch = make_epoch_function(
+        core, optimizer, loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn
+    )
     early_stopping = X_val is not None
     X_t = tf.constant(X)
     X_val_t = tf.constant(X_val if early_stopping else X[:0])
-    val_total_ss = 0.0
-    if early_stopping:
+    if early_stopping and score_fn is None:
         centered = X_val - X_val.mean(axis=0, dtype=np.float64)
         val_total_ss = float(np.sum(centered**2))
+
+        def score_fn(error):
+            return r2_from_sums(error, val_total_ss)
+
     tol, patience = params["tol"], params["n_iter_no_change"]
     callbacks = keras.callbacks.CallbackList(
         params["callbacks"],
@@ -137,10 +170,9 @@ def train(core, optimizer, loss_fn, X, X_val, *, params, rng, model):
 
     initial_weights = best_weights = core.get_weights()
     if early_stopping:
-        val_error = float(squared_error(tf, core, X_val_t))
-        history.best_validation_score = r2_from_sums(val_error, val_total_ss)
+        history.best_validation_score = score_fn(float(error_fn(tf, core, X_val_t)))
     else:
-        initial_error = float(squared_error(tf, core, X_t))
+        initial_error = float(error_fn(tf, core, X_t))
     model.stop_training = False
     callbacks.on_train_begin()
     for epoch in range(params["max_iter"]):
@@ -160,9 +192,9 @@ def train(core, optimizer, loss_fn, X, X_val, *, params, rng, model):
             )
         logs = {"loss": loss}
         if early_stopping:
-            score = r2_from_sums(val_error, val_total_ss)
+            score = score_fn(val_error)
             history.validation_scores.append(score)
-            logs.update(val_loss=val_loss, val_r2=score)
+            logs.update({"val_loss": val_loss, score_name: score})
             improved = score >= history.best_validation_score + tol
             if score > history.best_validation_score:
                 history.best_validation_score = score
@@ -183,7 +215,7 @@ def train(core, optimizer, loss_fn, X, X_val, *, params, rng, model):
     if early_stopping:
         core.set_weights(best_weights)
         history.kept_initial = best_weights is initial_weights
-    elif not float(squared_error(tf, core, X_t)) <= initial_error:
+    elif not float(error_fn(tf, core, X_t)) <= initial_error:
         core.set_weights(initial_weights)
         history.kept_initial = True
     # Last, as in Model.fit: a callback such as EarlyStopping(restore_best_weights=True)

@@ -7,11 +7,19 @@ saved ``model_``, or ``pickle.load`` of ``model_`` alone). Unpickling an
 imports Keras and TensorFlow.
 """
 
+import numpy as np
+
 from ._backend import import_keras
 
 keras = import_keras()
 
-__all__ = ["CodeSparsity", "LinearShortcut", "Standardize"]
+__all__ = [
+    "CodeSparsity",
+    "LinearShortcut",
+    "NoiseVariance",
+    "Reparameterize",
+    "Standardize",
+]
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -246,3 +254,98 @@ class CodeSparsity(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "weight": self.weight}
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class Reparameterize(keras.layers.Layer):
+    """A variational autoencoder's code: a draw from the posterior in training, its
+    mean at inference.
+
+    The input holds, per row, the posterior means ``mu`` of the ``n_components``
+    code units followed by their log-variances ``log_var``. In training the layer
+    returns ``mu + exp(log_var / 2) * eps`` with ``eps`` standard normal (the
+    reparameterisation trick, Kingma & Welling, 2014) and adds ``kl_weight`` times
+    the batch's mean Kullback-Leibler divergence from the standard normal prior,
+    ``0.5 * sum(mu**2 + exp(log_var) - 1 - log_var)``, to the model's losses. At
+    inference it returns ``mu``.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of code units (half the input's width).
+
+    kl_weight : float, default=1.0
+        Weight of the divergence in the loss.
+
+    seed : int or None, default=None
+        Seed of the draws: the same seed gives the same sequence of draws.
+    """
+
+    def __init__(self, n_components, kl_weight=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.n_components = int(n_components)
+        self.kl_weight = float(kl_weight)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        ops = keras.ops
+        mu = inputs[:, : self.n_components]
+        if not training:
+            return mu
+        log_var = inputs[:, self.n_components :]
+        kl = 0.5 * ops.sum(ops.square(mu) + ops.exp(log_var) - 1.0 - log_var, axis=1)
+        self.add_loss(self.kl_weight * ops.mean(kl))
+        eps = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
+        return mu + ops.exp(0.5 * log_var) * eps
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.n_components)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_components": self.n_components,
+            "kl_weight": self.kl_weight,
+            "seed": self.seed,
+        }
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class NoiseVariance(keras.layers.Layer):
+    """Identity that holds a Gaussian decoder's noise variance as a weight.
+
+    A variational autoencoder's decoder gives the mean of ``p(x | z)``, a Gaussian
+    with the same variance for every feature (as probabilistic PCA's). The variance
+    is ``exp(log_variance)``, a trainable scalar, floored at ``floor``.
+
+    Parameters
+    ----------
+    floor : float, default=1e-6
+        Smallest variance: where the code reconstructs the rows exactly, the
+        likelihood would grow without bound as the variance goes to 0.
+    """
+
+    def __init__(self, floor=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.floor = float(floor)
+
+    def build(self, input_shape):
+        self.log_variance = self.add_weight(
+            shape=(), initializer="zeros", name="log_variance"
+        )
+
+    @property
+    def variance(self):
+        """The noise variance, a scalar tensor."""
+        ops = keras.ops
+        return ops.exp(ops.maximum(self.log_variance, float(np.log(self.floor))))
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "floor": self.floor}

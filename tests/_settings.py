@@ -68,3 +68,12 @@ def _custom():
 
 
 CHECKED.append(_custom())
+
+
+# The VariationalAutoencoder's code paths for scikit-learn's checks: deep from PPCA's
+# start, linear (closed form), deep from a random start with another beta.
+VAE_CHECKED = [
+    FAST,
+    {**FAST, "hidden_layer_sizes": ()},
+    {**FAST, "init": "random", "beta": 0.5},
+]
