@@ -282,7 +282,10 @@ class VariationalAutoencoder(_BaseAutoencoder):
     noise_variance_ : float
         Variance of the decoder's Gaussian noise, the same for every feature, in
         squared units of X (PCA's ``noise_variance_`` for the linear VAE started at
-        PCA). It is at least ``1e-6`` times the mean feature variance.
+        PCA). It is at least ``1e-6`` times the mean feature variance. In squared
+        units of X, it underflows to 0 or overflows to ``inf`` for data beyond about
+        1e-154 or 1e154; the model itself keeps it in standardised units, so its
+        scores and samples are unaffected.
 
     explained_variance_ : ndarray of shape (`n_components_`,)
         Variance of the training data that each code unit's reconstruction (the

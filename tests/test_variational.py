@@ -180,7 +180,7 @@ def test_samples_are_labelled_confidently():
     assert 0.05 <= shares.min() and shares.max() <= 0.2, shares
 
 
-@pytest.mark.parametrize("c", [1e-8, 1e6])
+@pytest.mark.parametrize("c", [1e-300, 1e-8, 1e6, 1e300])
 def test_scaling_X_shifts_the_score_by_the_log_jacobian(digits_split, c):
     X_train, X_test = digits_split
     params = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
