@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: describe the machine, append a run to RESULTS.md."""
+"""Shared by the benchmarks: load images, describe the machine, append a run to
+RESULTS.md."""
 
 import datetime
 import os
@@ -12,6 +13,25 @@ def add_data_dir_argument(parser):
     """``--data-dir``: MNIST's ``.npz`` files ($SKAE_DATA_DIR, else ../shared/data)."""
     default = os.path.join(REPO, "..", "shared", "data")
     parser.add_argument("--data-dir", default=os.environ.get("SKAE_DATA_DIR", default))
+
+
+def load_images(name, data_dir):
+    """``(X_train, X_test, y_train)``, pixels in [0, 1]: scikit-learn's digits split
+    75/25 (``random_state=0``), or MNIST's own split read from ``data_dir``."""
+    import numpy as np
+
+    if name == "digits":
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        X, y = load_digits(return_X_y=True)
+        X_train, X_test, y_train, _ = train_test_split(
+            X / 16.0, y, test_size=0.25, random_state=0
+        )
+        return X_train, X_test, y_train
+    train = np.load(os.path.join(data_dir, "mnist_train.npz"))
+    test = np.load(os.path.join(data_dir, "mnist_test.npz"))
+    return train["X"] / 255.0, test["X"] / 255.0, train["y"]
 
 
 def describe_machine():

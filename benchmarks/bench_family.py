@@ -26,18 +26,11 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _machine import add_data_dir_argument, write_results  # noqa: E402
-
-
-def load(name, data_dir):
-    if name == "digits":
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-
-        X = load_digits().data / 16.0
-        return train_test_split(X, test_size=0.25, random_state=0)
-    train = np.load(os.path.join(data_dir, "mnist_train.npz"))["X"] / 255.0
-    return train, np.load(os.path.join(data_dir, "mnist_test.npz"))["X"] / 255.0
+from _machine import (  # noqa: E402
+    add_data_dir_argument,
+    load_images,
+    write_results,
+)
 
 
 def main(argv=None):
@@ -63,7 +56,7 @@ def main(argv=None):
     )
     from skae._objectives import reconstruction_r2
 
-    X_train, X_test = load(args.data, args.data_dir)
+    X_train, X_test, _ = load_images(args.data, args.data_dir)
     s = np.sqrt(X_train.var(axis=0).mean())
     noise = np.random.RandomState(1).normal(scale=args.noisy * s, size=X_test.shape)
     X_noisy = X_test + noise

@@ -22,23 +22,11 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _machine import add_data_dir_argument, write_results  # noqa: E402
-
-
-def load(name, data_dir):
-    """``(X_train, X_test, y_train)`` with pixels in [0, 1]."""
-    if name == "digits":
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-
-        X, y = load_digits(return_X_y=True)
-        X_train, X_test, y_train, _ = train_test_split(
-            X / 16.0, y, test_size=0.25, random_state=0
-        )
-        return X_train, X_test, y_train
-    train = np.load(os.path.join(data_dir, "mnist_train.npz"))
-    test = np.load(os.path.join(data_dir, "mnist_test.npz"))
-    return train["X"] / 255.0, test["X"] / 255.0, train["y"]
+from _machine import (  # noqa: E402
+    add_data_dir_argument,
+    load_images,
+    write_results,
+)
 
 
 def sample_figures(rows, X_train, clf):
@@ -70,7 +58,7 @@ def main(argv=None):
 
     from skae import VariationalAutoencoder
 
-    X_train, X_test, y_train = load(args.data, args.data_dir)
+    X_train, X_test, y_train = load_images(args.data, args.data_dir)
     clf = LogisticRegression(C=100, max_iter=3000).fit(X_train, y_train)
     rng = np.random.RandomState(0)
     pixels = X_train.mean(axis=0) + X_train.std(axis=0) * rng.standard_normal(

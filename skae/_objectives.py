@@ -130,3 +130,18 @@ def make_optimizer(optimizer, learning_rate):
         config, cls = optimizer.get_config(), type(optimizer)
     config.update(learning_rate=learning_rate, name=f"skae_{cls.__name__.lower()}")
     return cls.from_config(config)
+
+
+def gaussian_nll(squares, variance, n_features, ops):
+    """``-log N(x; x_hat, variance * I)`` per row, from ``squares = |x - x_hat|^2``.
+
+    ``ops`` is NumPy or ``keras.ops``: the one formula serves scoring in float64 and
+    training in traced float32.
+    """
+    log_2pi = float(np.log(2 * np.pi))
+    return 0.5 * squares / variance + 0.5 * n_features * (log_2pi + ops.log(variance))
+
+
+def kl_to_standard_normal(mu, log_var, ops):
+    """``KL(N(mu, diag(exp(log_var))) || N(0, I))`` per row, in nats."""
+    return 0.5 * ops.sum(ops.square(mu) + ops.exp(log_var) - 1.0 - log_var, axis=1)

@@ -38,7 +38,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._backend import import_keras
 from ._base import _BaseAutoencoder, _in_squared_units
 from ._inference import Inference
-from ._objectives import make_optimizer, standardize
+from ._objectives import (
+    gaussian_nll,
+    kl_to_standard_normal,
+    make_optimizer,
+    standardize,
+)
 
 # Smallest noise variance of the decoder, as a fraction of the mean feature variance.
 _NOISE_FLOOR = 1e-6
@@ -119,11 +124,11 @@ def make_negative_elbo(encoder, decoder, noise, n_components, n_features):
     (with ``beta=1``), its expectation by cubature; traceable."""
     from ._network import shortcut
 
+    ops = import_keras().ops
     code, reconstruction = shortcut(encoder), shortcut(decoder)
     k, d = n_components, n_features
     points = cubature_points(k).astype(np.float32)
     chunk = max(1, _ELBO_CHUNK_VALUES // (2 * k * d))
-    log_2pi = float(np.log(2 * np.pi))
 
     def negative_elbo(tf, core, X):
         n = tf.shape(X)[0]
@@ -137,10 +142,8 @@ def make_negative_elbo(encoder, decoder, noise, n_components, n_features):
             x_hat = reconstruction(tf.reshape(z, [-1, k]), training=False)
             residual = tf.reshape(x_hat, [-1, 2 * k, d]) - x[:, None, :]
             squares = tf.reduce_mean(tf.reduce_sum(tf.square(residual), axis=2), 1)
-            nll = 0.5 * squares / variance + 0.5 * d * (log_2pi + tf.math.log(variance))
-            kl = 0.5 * tf.reduce_sum(
-                tf.square(mu) + tf.exp(log_var) - 1.0 - log_var, axis=1
-            )
+            nll = gaussian_nll(squares, variance, d, ops)
+            kl = kl_to_standard_normal(mu, log_var, ops)
             total += tf.reduce_sum(nll + kl)
         return total
 
@@ -488,15 +491,12 @@ class VariationalAutoencoder(_BaseAutoencoder):
         from ._training import released_gradient_registrations, train
 
         k, d = self.n_components_, self.n_features_in_
-        log_2pi = float(np.log(2 * np.pi))
+        ops = import_keras().ops
 
         def negative_log_likelihood(tf, X, X_hat):
             # Per row; the divergence comes from the Reparameterize layer's loss.
-            variance = noise.variance
-            squares = tf.reduce_mean(tf.reduce_sum(tf.square(X_hat - X), axis=1))
-            return 0.5 * squares / variance + 0.5 * d * (
-                log_2pi + tf.math.log(variance)
-            )
+            squares = tf.reduce_sum(tf.square(X_hat - X), axis=1)
+            return tf.reduce_mean(gaussian_nll(squares, noise.variance, d, ops))
 
         negative_elbo = make_negative_elbo(self.encoder_, self.decoder_, noise, k, d)
         shift = d * float(np.log(self._scale))  # to a density in the data's units
@@ -558,10 +558,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
                 residual = X[rows, None, :] - X_hat.reshape(-1, 2 * k, d)
                 residual /= self._scale
             squares[rows] = np.mean(np.sum(residual * residual, axis=2), axis=1)
-        variance = self._noise_variance
-        nll = 0.5 * squares / variance + 0.5 * d * np.log(2 * np.pi * variance)
-        kl = 0.5 * np.sum(np.square(mu) + np.exp(log_var) - 1.0 - log_var, axis=1)
-        return nll + beta * kl
+        nll = gaussian_nll(squares, self._noise_variance, d, np)
+        return nll + beta * kl_to_standard_normal(mu, log_var, np)
 
     def _elbo(self, X):
         """Each row's ELBO in nats, as a density in the data's units."""

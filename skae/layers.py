@@ -10,6 +10,7 @@ imports Keras and TensorFlow.
 import numpy as np
 
 from ._backend import import_keras
+from ._objectives import kl_to_standard_normal
 
 keras = import_keras()
 
@@ -294,7 +295,7 @@ class Reparameterize(keras.layers.Layer):
         if not training:
             return mu
         log_var = inputs[:, self.n_components :]
-        kl = 0.5 * ops.sum(ops.square(mu) + ops.exp(log_var) - 1.0 - log_var, axis=1)
+        kl = kl_to_standard_normal(mu, log_var, ops)
         self.add_loss(self.kl_weight * ops.mean(kl))
         eps = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
         return mu + ops.exp(0.5 * log_var) * eps

@@ -215,17 +215,14 @@ def test_beta_pulls_the_posterior_to_the_prior(digits_split):
     assert divergence(4.0) < divergence(1.0)
 
 
-def test_explained_variance_ratio_sums_to_the_reconstruction_r2(digits, small_vae):
+def test_explained_variance_ratio_sums_to_the_reconstruction_r2(digits):
     from skae._objectives import reconstruction_r2
 
     vae = VariationalAutoencoder(4, hidden_layer_sizes=(), random_state=0).fit(digits)
-    for model, X in ((vae, digits), (small_vae, None)):
-        if X is None:
-            continue
-        X_hat = model.inverse_transform(model.transform(X))
-        assert model.explained_variance_ratio_.sum() == pytest.approx(
-            reconstruction_r2(X, X_hat), rel=1e-6
-        )
+    X_hat = vae.inverse_transform(vae.transform(digits))
+    assert vae.explained_variance_ratio_.sum() == pytest.approx(
+        reconstruction_r2(digits, X_hat), rel=1e-6
+    )
     # The posterior mean shrinks PPCA's component j by 1 - sigma2 / lambda_j, which
     # leaves sigma2**2 / lambda_j of its variance unexplained.
     pca = PCA(4).fit(digits)
