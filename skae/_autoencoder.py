@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -270,8 +271,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
     -----
     Output dtype follows the input: float32 in, float32 out; float64 (or any other
     numeric dtype) in, float64 out. The network holds float32 weights; ``transform``
-    and ``inverse_transform`` run a NumPy pass over a float64 copy of them, so a row
-    gives the same output alone or in a batch.
+    and ``inverse_transform`` run a NumPy pass over a copy of them, in float64 for
+    float64 input and in float32 for float32 input, as PCA does (about twice as
+    fast in bulk). A row gives the same output alone or in a batch up to the
+    rounding of that precision (BLAS rounds a 1-row and a many-row product
+    differently).
 
     Fit raises ``ValueError`` before training where the standardised data cannot be
     held in float32 (values near the limits of float64 whose difference with the
@@ -353,22 +357,17 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def _fit(self, X):
         """Fit; return whether training was interrupted."""
-        from ._network import build_autoencoder, fit_pca, init_from_pca, pca_basis
+        from ._network import fit_pca, init_from_pca, pca_basis
         from ._training import History, released_gradient_registrations, train
 
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        hidden = self._validate_hidden_layer_sizes()
-        self._check_n_components(X.shape[1])
+        # What partial_fit kept for the model that an earlier fit built.
+        vars(self).pop("_partial_epoch", None)
+        vars(self).pop("_optimizer_values", None)
+        hidden, custom = self._check_networks(X.shape[1])
         rng = check_random_state(self.random_state)
         mean, scale, no_variance = self._standardization(X)
         X_std = standardize(X, mean, scale)
-        custom = self.encoder is not None or self.decoder is not None
-        if self.tied_weights and custom:
-            raise ValueError(
-                "tied_weights=True ties the built-in network's decoder to its "
-                "encoder; it cannot tie a custom encoder or decoder. Set "
-                "tied_weights=False, or tie your layers inside your own models."
-            )
         linear = not hidden and not custom
         # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
         # squared error, so from init="pca" no epoch runs and no row is held out.
@@ -380,28 +379,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
         val_rows, X_train, X_val, pca, n_components = self._split_and_pca(
             X_std, X_in, trains, rng
         )
-        activation, loss_fn, optimizer = self._keras_settings(
-            mean, scale, standardized=not as_they_are
+        loss_fn, optimizer, core = self._build(
+            X.shape[1], n_components, hidden, mean, scale, as_they_are, rng
         )
-        model, encoder, decoder, core = build_autoencoder(
-            X.shape[1],
-            n_components,
-            hidden,
-            activation,
-            mean,
-            scale,
-            seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
-            networks=self._user_networks(X.shape[1], n_components),
-            as_they_are=as_they_are,
-            # Drawn only with noise, so that noise=0 leaves every other draw as it was.
-            noise=(self.noise, int(rng.randint(2**31 - 1)) if self.noise else None),
-            sparsity=self.sparsity,
-            tied=self.tied_weights,
-        )
-        model.compile(optimizer=optimizer, loss=self.loss)
-        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
-        self.n_components_ = n_components
-        self.mean_ = mean
+        model, encoder, decoder = self.model_, self.encoder_, self.decoder_
 
         def start_from_pca(pca, rows):
             basis = pca_basis(pca, n_components, rng)
@@ -452,6 +433,222 @@ class AutoencoderTransformer(_BaseAutoencoder):
             returned_val_score=lambda: self._score(X[val_rows]),
         )
         return history.interrupted
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on the batch of rows ``X``, as MLPRegressor does.
+
+        For data that come in batches or do not fit in memory (a ``numpy.memmap``
+        read a block at a time, a Dask array through dask-ml's ``Incremental``). The
+        first call on an unfitted estimator builds the model from its batch, which
+        should have at least 2 rows and be representative of the data (shuffled
+        rows): the batch's mean and spread fix the standardisation for good
+        (``mean_`` is the first batch's mean), and with ``init="pca"`` the linear
+        maps start at PCA of the batch. Every call, the first included, then
+        trains one epoch over its batch, in ``batch_size`` steps, and the
+        optimizer's state carries over between calls. A call after ``fit``
+        continues training the fitted model.
+
+        Unlike ``fit``, ``partial_fit`` holds no rows out (``early_stopping`` and
+        ``validation_fraction`` are ignored, as MLPRegressor's ``partial_fit``
+        ignores them), keeps no PCA floor (no batch stands for all the data),
+        calls no callbacks and prints nothing. It also keeps the code units in
+        their order, so that a unit means the same from call to call.
+
+        Each call adds one entry to ``loss_curve_`` (the batch's mean training
+        loss) and one to ``n_iter_``; ``best_loss_`` is the lowest entry. The
+        explained-variance attributes describe the batch just given, in the
+        units' order, measured as ``fit`` measures them (a batch of 1 row leaves
+        them as they were). A linear model trains by gradient steps from PCA of
+        the first batch: for PCA of all the batches, use IncrementalPCA.
+
+        An error (a batch with a different number of features, training that
+        diverges, Ctrl-C) leaves the estimator, weights and optimizer state
+        included, as it was before the call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        state = self.__dict__.copy()
+        first = not hasattr(self, "model_")
+        weights = None
+        try:
+            X = validate_data(
+                self,
+                X,
+                dtype=[np.float64, np.float32],
+                reset=first,
+                ensure_min_samples=2 if first else 1,
+            )
+            if first:
+                self._start_partial_fit(X)
+            else:
+                weights = self._training_state()
+            self._partial_step(X)
+        except BaseException:
+            if weights is not None:
+                self._set_training_state(weights)
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+        return self
+
+    def _start_partial_fit(self, X):
+        """Build the model from the first batch, starting at PCA of it."""
+        from ._network import init_from_pca, pca_basis
+        from ._training import make_partial_epoch
+
+        hidden, custom = self._check_networks(X.shape[1])
+        rng = check_random_state(self.random_state)
+        mean, scale, _ = self._standardization(X)
+        X_std = standardize(X, mean, scale)
+        pca, n_components = self._pca_and_size(X_std, rng)
+        as_they_are = custom and self.init == "random"
+        loss_fn, optimizer, core = self._build(
+            X.shape[1], n_components, hidden, mean, scale, as_they_are, rng
+        )
+        self._partial_epoch = make_partial_epoch(
+            core, optimizer, loss_fn, X.shape[1], self.batch_size
+        )
+        if self.init == "pca":
+            basis = pca_basis(pca, n_components, rng)
+            init_from_pca(self.encoder_, self.decoder_, basis, X_std.mean(axis=0))
+        self.n_iter_, self.loss_curve_ = 0, []
+        self.best_loss_ = self.validation_scores_ = self.best_validation_score_ = None
+        self._partial_rng = rng
+
+    def _partial_step(self, X):
+        """One epoch over the batch ``X``; then the attributes that describe it."""
+        from ._network import training_core
+        from ._training import make_partial_epoch
+
+        as_they_are = self._as_they_are()
+        rng = getattr(self, "_partial_rng", None)
+        if rng is None:  # after fit, or unpickled
+            rng = self._partial_rng = check_random_state(self.random_state)
+        epoch = getattr(self, "_partial_epoch", None)
+        if epoch is None:  # traced once per model, not pickled
+            core = training_core(
+                self.encoder_,
+                self.decoder_,
+                self._scale,
+                as_they_are,
+                self._noise_setting(rng),
+                self.sparsity,
+            )
+            loss_fn = self._keras_setting(
+                "loss", make_loss, self.loss, self.mean_, self._scale, not as_they_are
+            )
+            optimizer = self.model_.optimizer
+            unbuilt = not optimizer.built
+            epoch = make_partial_epoch(
+                core, optimizer, loss_fn, X.shape[1], self.batch_size
+            )
+            values = vars(self).pop("_optimizer_values", None)
+            if unbuilt and values is not None:
+                # Unpickled by a Keras that does not restore optimizers (3.4): the
+                # state saved by __getstate__, in the order of the same core's
+                # variables, which the optimizer was built from before.
+                for variable, value in zip(optimizer.variables, values, strict=True):
+                    variable.assign(value)
+            self._partial_epoch = epoch
+        X_std = standardize(X, self.mean_, self._scale)
+        loss = epoch((X if as_they_are else X_std).astype(np.float32), rng)
+        self.loss_curve_ = [*self.loss_curve_, loss]
+        self.n_iter_ += 1
+        self.best_loss_ = min(
+            loss, np.inf if self.best_loss_ is None else self.best_loss_
+        )
+        self.validation_scores_ = self.best_validation_score_ = None
+        self._refresh_forward()
+        if X.shape[0] >= 2:
+            r2 = self._score(X)
+            total_var = np.var(X_std, axis=0, ddof=1).sum()  # in units of s**2
+            self._order_code_units(
+                X, self._scale, r2, rng, reorder=False, total_var=total_var
+            )
+            if self._is_linear():
+                self.components_ = self._principal_axes(X)
+
+    def _is_linear(self):
+        """Whether the model is the built-in linear autoencoder."""
+        custom = self.encoder is not None or self.decoder is not None
+        return not custom and not self._validate_hidden_layer_sizes()
+
+    def _as_they_are(self):
+        """Whether training sees the data's units: the user's networks as they are."""
+        from ._network import shortcut
+
+        return shortcut(self.encoder_) is None or shortcut(self.decoder_) is None
+
+    def _training_state(self):
+        """The model's and the optimizer's variables, as NumPy arrays."""
+        variables = [*self.model_.weights, *self.model_.optimizer.variables]
+        # A TensorFlow read is a snapshot: training copies a buffer still read.
+        return [(v, v.value.read_value()) for v in variables]
+
+    def _set_training_state(self, state):
+        for variable, value in state:
+            variable.assign(value)
+
+    def _check_networks(self, n_features):
+        """``(hidden_layer_sizes, custom)``, checked against each other and X."""
+        hidden = self._validate_hidden_layer_sizes()
+        self._check_n_components(n_features)
+        custom = self.encoder is not None or self.decoder is not None
+        if self.tied_weights and custom:
+            raise ValueError(
+                "tied_weights=True ties the built-in network's decoder to its "
+                "encoder; it cannot tie a custom encoder or decoder. Set "
+                "tied_weights=False, or tie your layers inside your own models."
+            )
+        return hidden, custom
+
+    def _build(self, n_features, n_components, hidden, mean, scale, as_they_are, rng):
+        """Build and compile a new model; return ``(loss_fn, optimizer, core)``.
+
+        Sets ``model_``, ``encoder_``, ``decoder_``, ``n_components_`` and ``mean_``.
+        """
+        from ._network import build_autoencoder
+
+        activation, loss_fn, optimizer = self._keras_settings(
+            mean, scale, standardized=not as_they_are
+        )
+        model, encoder, decoder, core = build_autoencoder(
+            n_features,
+            n_components,
+            hidden,
+            activation,
+            mean,
+            scale,
+            seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
+            networks=self._user_networks(n_features, n_components),
+            as_they_are=as_they_are,
+            # Drawn only with noise, so that noise=0 leaves every other draw as it was.
+            noise=self._noise_setting(rng),
+            sparsity=self.sparsity,
+            tied=self.tied_weights,
+        )
+        model.compile(optimizer=optimizer, loss=self.loss)
+        self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
+        self.n_components_ = n_components
+        self.mean_ = mean
+        self._scale = scale  # the standardisation's s, which partial_fit keeps
+        return loss_fn, optimizer, core
+
+    def _noise_setting(self, rng):
+        """``(stddev, seed)`` of the training noise; a seed is drawn only with noise."""
+        return (self.noise, int(rng.randint(2**31 - 1)) if self.noise else None)
 
     def _keras_settings(self, mean, scale, standardized):
         """Keras's activation name, the training loss and a new optimizer."""
@@ -516,6 +713,15 @@ class AutoencoderTransformer(_BaseAutoencoder):
         axes = (q @ rotation[:, np.argsort(variance)[::-1]]).T
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
         return axes * signs[:, None]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # partial_fit goes on with the optimizer's state; Keras 3.4 pickles the
+        # model without it, later versions with it (and then this is not used).
+        optimizer = getattr(state.get("model_") and self.model_, "optimizer", None)
+        if optimizer is not None and optimizer.built:
+            state["_optimizer_values"] = [np.array(v) for v in optimizer.variables]
+        return state
 
     def score(self, X, y=None):
         """Reconstruction R^2 of X, variance-weighted over features.

@@ -145,16 +145,23 @@ class _BaseAutoencoder(
         of all the standardised rows (the start, the floor, and the size a float
         ``n_components`` asks for), or ``None`` where none of those needs it.
         """
-        from ._network import fit_pca
-
         val_rows = None
         if self.early_stopping and trains:
             val_rows = self._validation_rows(X_std, rng)
         X_train, X_val = X_in, None
         if val_rows is not None:
             X_train, X_val = np.delete(X_in, val_rows, axis=0), X_in[val_rows]
+        pca, n_components = self._pca_and_size(X_std, rng, needed=not trains)
+        return val_rows, X_train, X_val, pca, n_components
+
+    def _pca_and_size(self, X_std, rng, needed=False):
+        """``(pca, n_components)``: PCA of the standardised rows where the start, the
+        size a float ``n_components`` asks for, or the caller (``needed``) needs it
+        (else ``None``), and the number of code units."""
+        from ._network import fit_pca
+
         pca = None
-        if self.init == "pca" or not trains or isinstance(self.n_components, float):
+        if self.init == "pca" or needed or isinstance(self.n_components, float):
             with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no variance
                 pca = fit_pca(X_std, self.n_components, rng)
         n_components = (
@@ -162,7 +169,7 @@ class _BaseAutoencoder(
             if isinstance(self.n_components, Integral)
             else int(pca.n_components_)
         )
-        return val_rows, X_train, X_val, pca, n_components
+        return pca, n_components
 
     def _validation_rows(self, X, rng):
         """Indices of the rows held out for early stopping, or ``None`` if too few.
@@ -273,9 +280,13 @@ class _BaseAutoencoder(
                 f"features, n_features={n_features}."
             )
 
-    def _order_code_units(self, X, scale, r2, rng):
-        """Order code units by explained variance and set the explained_variance_*."""
-        self._refresh_forward()
+    def _order_code_units(self, X, scale, r2, rng, reorder=True, total_var=None):
+        """Order code units by explained variance (unless ``reorder`` is false) and
+        set the explained_variance_*. The NumPy forward pass must be current.
+
+        ``total_var`` is the rows' total variance (``ddof=1``) in units of
+        ``scale**2``; by default that of the rows ``scale`` was computed from.
+        """
         rows = X
         if X.shape[0] > _EV_MAX_SAMPLES:
             rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
@@ -290,7 +301,7 @@ class _BaseAutoencoder(
         importance = np.maximum(importance, 0.0)
         order = np.argsort(-importance, kind="stable")
         shares = importance  # in the network's order where units cannot be reordered
-        if self._permute_code(order):
+        if reorder and self._permute_code(order):
             self._refresh_forward()
             shares = importance[order]
 
@@ -298,9 +309,10 @@ class _BaseAutoencoder(
         if share_sum == 0:
             shares, share_sum = np.ones_like(shares), len(shares)
         ratio = shares * (r2 / share_sum)  # r2: training R^2, which unit order keeps
-        # ratio times X.var(axis=0, ddof=1).sum(), which is this in units of scale**2.
-        n_samples, n_features = X.shape
-        total_var = n_features * n_samples / (n_samples - 1)
+        if total_var is None:
+            # X.var(axis=0, ddof=1).sum() in units of scale**2, without overflow.
+            n_samples, n_features = X.shape
+            total_var = n_features * n_samples / (n_samples - 1)
         self.explained_variance_ = _in_squared_units(ratio * total_var, scale)
         self.explained_variance_ratio_ = ratio
 
@@ -400,7 +412,9 @@ class _BaseAutoencoder(
         # finds skae's layers by registered name, so the model travels as bytes that
         # __setstate__ loads once skae.layers is imported.
         state = dict(super().__getstate__())  # object's is the live __dict__
-        for name in ("encoder_", "decoder_", "_forward", "_forward_history"):
+        # partial_fit's traced epoch is traced again after loading.
+        dropped = ("encoder_", "decoder_", "_forward", "_forward_history")
+        for name in (*dropped, "_partial_epoch"):
             state.pop(name, None)
         if "model_" in state:
             state["model_"] = pickle.dumps(state["model_"])

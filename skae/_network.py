@@ -76,7 +76,7 @@ def build_autoencoder(
     :func:`tie`).
     """
     keras = import_keras()
-    from .layers import CodeSparsity, Standardize
+    from .layers import Standardize
 
     def init():
         return keras.initializers.GlorotUniform(seed=int(next(seeds)))
@@ -115,21 +115,33 @@ def build_autoencoder(
         if layer.built:
             layer.set_weights([mean, np.asarray(scale)])
     model = keras.Sequential([encoder, decoder], name="autoencoder")
+    core = training_core(encoder, decoder, scale, as_they_are, noise, sparsity)
+    return model, encoder, decoder, core
+
+
+def training_core(
+    encoder, decoder, scale, as_they_are, noise=(0.0, None), sparsity=0.0
+):
+    """The float32 model that training fits, over the layers of ``encoder`` and
+    ``decoder`` (see :func:`build_autoencoder`, whose arguments these are)."""
+    keras = import_keras()
+    from .layers import CodeSparsity
+
     # Training sees standardised rows and codes, or the data's units as they are;
     # there, a built-in decoder's float64 output is cast to the rows' float32.
     layers = (
         [encoder, decoder, keras.layers.Identity(dtype="float32")]
         if as_they_are
-        else [code, reconstruction]
+        else [shortcut(encoder), shortcut(decoder)]
     )
+    n_features = decoder.outputs[0].shape[-1]
     if sparsity:
         layers.insert(1, CodeSparsity(sparsity, name="sparsity"))
     stddev, seed = noise
     if stddev:
         stddev = float(stddev * (scale if as_they_are else 1.0))
         layers.insert(0, keras.layers.GaussianNoise(stddev, seed=seed, name="noise"))
-    core = keras.Sequential([keras.Input((n_features,)), *layers], name="core")
-    return model, encoder, decoder, core
+    return keras.Sequential([keras.Input((n_features,)), *layers], name="core")
 
 
 def built_in_half(n_out, sizes, activation, init, prefix, name, network=None):

@@ -27,8 +27,9 @@ def standardization(X):
     if not 1e-100 < peak < 1e100:
         exponent = int(np.frexp(peak)[1])
         X = np.ldexp(X, -exponent)
-    mean = X.mean(axis=0)
-    scale = np.sqrt(X.var(axis=0).mean())
+    # In float64 for float32 rows too, whose squares underflow below about 1e-19.
+    mean = X.mean(axis=0, dtype=np.float64)
+    scale = np.sqrt(X.var(axis=0, dtype=np.float64).mean())
     return np.ldexp(mean, exponent), np.float64(np.ldexp(scale, exponent))
 
 

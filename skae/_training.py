@@ -77,6 +77,41 @@ def make_epoch_function(
     return run_epoch
 
 
+def make_partial_epoch(core, optimizer, loss_fn, n_features, batch_size):
+    """``fn(X, rng)``: train ``core`` for one epoch over the float32 rows ``X``.
+
+    The rows are visited in an order drawn from ``rng``, ``batch_size`` at a time,
+    and ``fn`` returns the epoch's mean training loss. The epoch is traced at the
+    first call only, so that ``partial_fit`` pays the trace once per model; the
+    optimizer's state carries over from call to call.
+    """
+    tf = import_tensorflow()
+    optimizer.build(core.trainable_variables)  # a no-op where fit built it
+    run_epoch = make_epoch_function(
+        core,
+        optimizer,
+        loss_fn,
+        n_features,
+        batch_size,
+        squared_error,
+        lambda tf, core, X: tf.constant(0.0),  # no validation rows
+    )
+    no_rows = tf.zeros([0, n_features], tf.float32)
+
+    def partial_epoch(X, rng):
+        order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
+        with released_gradient_registrations():  # the trace's entries, once traced
+            loss, _, _ = run_epoch(tf.constant(X), order, no_rows)
+        loss = float(loss)
+        if not np.isfinite(loss):
+            raise FloatingPointError(
+                f"Training diverged (loss={loss}). Try a smaller learning_rate."
+            )
+        return loss
+
+    return partial_epoch
+
+
 @contextlib.contextmanager
 def released_gradient_registrations():
     """Remove the gradient registrations that tracing inside the block adds.

@@ -43,3 +43,29 @@ def test_grid_search_on_dask_matches_loky(client, digits):
         lambda: __import__("sys").modules.get("tensorflow") is not None
     )
     assert all(imported.values())
+
+
+def test_incremental_streams_dask_blocks_through_partial_fit(client, digits):
+    # dask-ml's Incremental hands each block of a Dask array to partial_fit, in
+    # order, on the cluster's workers: the estimator travels pickled between them.
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip(
+        "dask_ml.wrappers", reason="dask-ml comes with the [test] or [dask] extra"
+    )
+    X = digits[:800]
+    blocks = da.from_array(X, chunks=(200, 64))
+    incremental = wrappers.Incremental(
+        AutoencoderTransformer(3, **FAST), shuffle_blocks=False
+    )
+    incremental.fit(blocks)
+    streamed = incremental.estimator_
+    assert streamed.n_iter_ == 4
+    local = AutoencoderTransformer(3, **FAST)
+    for start in range(0, 800, 200):
+        local.partial_fit(X[start : start + 200])
+    assert_array_equal(streamed.transform(X), local.transform(X))
+    assert streamed.loss_curve_ == local.loss_curve_
+    # Transforming a Dask array gives a Dask array, block by block.
+    codes = incremental.transform(blocks)
+    assert isinstance(codes, da.Array)
+    assert_array_equal(codes.compute(), local.transform(X))
