@@ -1,17 +1,17 @@
 """AutoencoderTransformer: a Keras autoencoder with PCA's interface."""
 
+import contextlib
 from numbers import Real
 
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    Interval,
-)
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import import_tensorflow
 from ._base import _BaseAutoencoder, _in_squared_units
+from ._distribute import STRATEGY_NAMES, resolve_strategy
 from ._objectives import MSE_NAMES, make_loss, make_optimizer, standardize
 
 
@@ -177,6 +177,25 @@ class AutoencoderTransformer(_BaseAutoencoder):
         skae has chosen the weights, so a callback that restores weights has the
         last word, but for the PCA floor.
 
+    strategy : str, tf.distribute.Strategy, callable or None, default=None
+        Train under a TensorFlow distribution strategy: each batch is split among
+        its replicas (devices, or machines), whose gradients are summed, so one
+        model trains on them all. ``'mirrored'`` is a ``MirroredStrategy`` over
+        every GPU of this machine (every logical CPU device where it has none);
+        ``'multi_worker_mirrored'`` a ``MultiWorkerMirroredStrategy`` over several
+        machines, each running the same script with its own ``TF_CONFIG``
+        environment variable (see TensorFlow's distributed training guide). A
+        callable is called at fit and returns a strategy, the same one at every
+        call in a process (TensorFlow expects one strategy per program: two can
+        mix up their models' gradient sums); a name gives the same strategy at
+        every fit in a process. A strategy object is used as it is, but it does
+        not pickle, and ``clone`` deep-copies it into a new strategy: in searches
+        and pickles, give a name or a module-level callable. The fitted model
+        transforms (in NumPy) and pickles as any other. On CPUs alone a strategy
+        only adds cost; it is for several GPUs or machines. ``partial_fit``
+        refuses a strategy (a ValueError), and a fit that trains nothing (a
+        linear model from PCA's start) ignores it.
+
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the batch order and the validation split. The same
         int gives bit-identical weights and outputs, and then no global random state
@@ -306,6 +325,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
         "sparsity": [Interval(Real, 0, None, closed="left")],
         "tied_weights": ["boolean"],
         "loss": [str, callable],
+        "strategy": [
+            None,
+            StrOptions(set(STRATEGY_NAMES)),
+            callable,
+            HasMethods(["scope", "run"]),
+        ],
     }
 
     def __init__(
@@ -330,6 +355,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         early_stopping=True,
         validation_fraction=0.1,
         callbacks=None,
+        strategy=None,
         random_state=None,
         verbose=0,
     ):
@@ -352,6 +378,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.callbacks = callbacks
+        self.strategy = strategy
         self.random_state = random_state
         self.verbose = verbose
 
@@ -379,9 +406,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
         val_rows, X_train, X_val, pca, n_components = self._split_and_pca(
             X_std, X_in, trains, rng
         )
-        loss_fn, optimizer, core = self._build(
-            X.shape[1], n_components, hidden, mean, scale, as_they_are, rng
-        )
+        strategy = resolve_strategy(self.strategy) if trains else None
+        with strategy.scope() if strategy else contextlib.nullcontext():
+            loss_fn, optimizer, core = self._build(
+                X.shape[1], n_components, hidden, mean, scale, as_they_are, rng
+            )
         model, encoder, decoder = self.model_, self.encoder_, self.decoder_
 
         def start_from_pca(pca, rows):
@@ -406,6 +435,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                     params=self.get_params(deep=False),
                     rng=rng,
                     model=model,
+                    strategy=strategy,
                 )
             self._refresh_forward()
             r2 = self._score(X)
@@ -479,6 +509,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self : object
             This transformer.
         """
+        if self.strategy is not None:
+            raise ValueError(
+                "partial_fit trains on one process without a distribution strategy; "
+                f"set strategy=None (got {self.strategy!r}), or use fit."
+            )
         state = self.__dict__.copy()
         first = not hasattr(self, "model_")
         weights = None

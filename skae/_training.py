@@ -77,6 +77,63 @@ def make_epoch_function(
     return run_epoch
 
 
+def make_distributed_epoch_function(
+    strategy, core, optimizer, loss_fn, n_features, batch_size, error_fn, val_loss_fn
+):
+    """:func:`make_epoch_function` under a ``tf.distribute.Strategy``.
+
+    Each batch is split among the strategy's replicas; each replica takes the
+    gradient of its rows' loss, and Keras's optimizer sums them across replicas
+    (so each replica's loss is divided by their number), then applies the same
+    update to every copy of the weights. The validation rows are scored on the
+    weights as they are, outside the replicas.
+    """
+    tf = import_tensorflow()
+    variables = core.trainable_variables
+    replicas = strategy.num_replicas_in_sync
+
+    def step(batch):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(tf, batch, core(batch, training=True))
+            if core.losses:
+                loss += tf.add_n(core.losses)
+            scaled = loss / replicas
+        optimizer.apply(tape.gradient(scaled, variables), variables)
+        return loss * tf.cast(tf.shape(batch)[0], tf.float32)
+
+    @tf.function
+    def train_epoch(batches):
+        total = tf.constant(0.0)
+        for batch in batches:
+            per_replica = strategy.run(step, args=(batch,))
+            total += strategy.reduce("SUM", per_replica, axis=None)
+        return total
+
+    spec = tf.TensorSpec([None, n_features], tf.float32)
+
+    @tf.function(input_signature=[spec])
+    def validate(X_val):
+        return val_loss_fn(tf, core, X_val), error_fn(tf, core, X_val)
+
+    for function in (train_epoch, validate):
+        function._omit_frequent_tracing_warning = True  # see make_epoch_function
+
+    def run_epoch(X, order, X_val):
+        rows = tf.data.Dataset.from_tensor_slices(tf.gather(X, order))
+        # Across machines, each worker takes its share of every batch's rows (the
+        # rows come from memory, not from files that could be shared out).
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        batches = rows.batch(batch_size).with_options(options)
+        total = train_epoch(strategy.experimental_distribute_dataset(batches))
+        val_loss, val_error = validate(X_val)
+        return total / tf.cast(tf.shape(order)[0], tf.float32), val_loss, val_error
+
+    return run_epoch
+
+
 def make_partial_epoch(core, optimizer, loss_fn, n_features, batch_size):
     """``fn(X, rng)``: train ``core`` for one epoch over the float32 rows ``X``.
 
@@ -155,6 +212,7 @@ def train(
     score_fn=None,
     val_loss_fn=None,
     score_name="val_r2",
+    strategy=None,
 ):
     """Train ``core`` in place on standardised float32 rows; return a :class:`History`.
 
@@ -167,20 +225,25 @@ def train(
     validation rows' R^2) turns into the validation score that early stopping
     compares (higher is better). ``val_loss_fn(tf, core, X)`` is the validation
     loss that callbacks see, by default ``loss_fn`` of the rows' reconstruction,
-    and ``score_name`` the name they see the validation score by.
+    and ``score_name`` the name they see the validation score by. ``strategy``, a
+    ``tf.distribute.Strategy`` under whose scope ``core`` and ``optimizer`` were
+    made, splits each batch among its replicas.
     """
     keras = import_keras()
     tf = import_tensorflow()
-    optimizer.build(core.trainable_variables)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        optimizer.build(core.trainable_variables)
     if val_loss_fn is None:
 
         def val_loss_fn(tf, core, X):
             return loss_fn(tf, X, core(X, training=False))
 
     batch_size = int(min(params["batch_size"], X.shape[0]))  # a Python int for TF
-    run_epoch = make_epoch_function(
-        core, optimizer, loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn
-    )
+    args = (core, optimizer, loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn)
+    if strategy is None:
+        run_epoch = make_epoch_function(*args)
+    else:
+        run_epoch = make_distributed_epoch_function(strategy, *args)
     early_stopping = X_val is not None
     X_t = tf.constant(X)
     X_val_t = tf.constant(X_val if early_stopping else X[:0])
