@@ -755,7 +755,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         # model without it, later versions with it (and then this is not used).
         optimizer = getattr(state.get("model_") and self.model_, "optimizer", None)
         if optimizer is not None and optimizer.built:
-            state["_optimizer_values"] = [np.array(v) for v in optimizer.variables]
+            # tf's numpy(): NumPy 2 deprecates __array__ without a copy keyword.
+            values = [v.value.numpy() for v in optimizer.variables]
+            state["_optimizer_values"] = values
         return state
 
     def score(self, X, y=None):
