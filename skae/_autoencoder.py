@@ -627,7 +627,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         return shortcut(self.encoder_) is None or shortcut(self.decoder_) is None
 
     def _training_state(self):
-        """The model's and the optimizer's variables, as NumPy arrays."""
+        """The model's and the optimizer's variables with snapshots of their values."""
         variables = [*self.model_.weights, *self.model_.optimizer.variables]
         # A TensorFlow read is a snapshot: training copies a buffer still read.
         return [(v, v.value.read_value()) for v in variables]
