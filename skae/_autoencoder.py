@@ -1,7 +1,7 @@
 """AutoencoderTransformer: a Keras autoencoder with PCA's interface."""
 
 import contextlib
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -384,9 +384,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def _fit(self, X):
         """Fit; return whether training was interrupted."""
+        from . import _stream
         from ._network import fit_pca, init_from_pca, pca_basis
         from ._training import History, released_gradient_registrations, train
 
+        if self.strategy is None and _stream.streams(X):
+            return self._fit_streamed(X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         # What partial_fit kept for the model that an earlier fit built.
         vars(self).pop("_partial_epoch", None)
@@ -436,6 +439,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                     rng=rng,
                     model=model,
                     strategy=strategy,
+                    reuse=self._training_reuse(X.shape[1], n_components, hidden),
                 )
             self._refresh_forward()
             r2 = self._score(X)
@@ -449,18 +453,162 @@ class AutoencoderTransformer(_BaseAutoencoder):
             self._take_pca_figures(pca, scale, no_variance)
         else:
             self._order_code_units(X, scale, r2, rng)
-        vars(self).pop("components_", None)  # from an earlier, linear fit
-        if linear:
-            self.components_ = basis.T if at_pca else self._principal_axes(X)
-        self._record_training(
+        self._finish_fit(
             history,
-            trains=trains,
-            at_pca=at_pca,
-            val_rows=val_rows,
+            basis=basis if linear and at_pca else None,
+            code_covariance=(lambda: self._code_covariance(X)) if linear else None,
             returned_loss=lambda: self._loss_of_returned_weights(
                 r2, loss_fn, core, X_in
             ),
             returned_val_score=lambda: self._score(X[val_rows]),
+            trains=trains,
+            at_pca=at_pca,
+            val_rows=val_rows,
+        )
+        return history.interrupted
+
+    def _finish_fit(self, history, basis, code_covariance, **record):
+        """Set ``components_`` of a linear model (``basis.T`` where fit returns
+        PCA's, else the axes of the codes' covariance, ``None`` for other models)
+        and the training attributes (``record``: :meth:`_record_training`'s)."""
+        vars(self).pop("components_", None)  # from an earlier, linear fit
+        if basis is not None:
+            self.components_ = basis.T
+        elif code_covariance is not None:
+            self.components_ = self._principal_axes(code_covariance())
+        self._record_training(history, **record)
+
+    def _fit_streamed(self, X):
+        """:meth:`_fit` for a ``numpy.memmap``, read a chunk at a time.
+
+        The steps are ``_fit``'s (see :mod:`skae._stream` for how rows are read),
+        with these differences: PCA comes from the rows' covariance, accumulated
+        chunk by chunk; early stopping holds out at most
+        ``_stream.MAX_VALIDATION_ROWS`` rows, drawn at random; each epoch visits
+        the chunks, then the rows within each, in a random order; the code units
+        are ranked on 2,000 rows drawn at random.
+        """
+        from . import _stream
+        from ._network import init_from_pca, pca_basis
+        from ._training import History, released_gradient_registrations, train
+
+        # scikit-learn's checks of dtype, shape and n_features_in_, on two rows.
+        validate_data(self, X[:2], dtype=[np.float64, np.float32], ensure_min_samples=2)
+        vars(self).pop("_partial_epoch", None)
+        vars(self).pop("_optimizer_values", None)
+        chunks = _stream.Chunks(X)
+        n_samples, n_features = X.shape
+        hidden, custom = self._check_networks(n_features)
+        rng = check_random_state(self.random_state)
+        peak = _stream.check_finite_and_peak(chunks)
+        mean, scale, total_ss, exponent = _stream.standardization(chunks, peak)
+        no_variance = not scale > 0
+        if no_variance:
+            self._warn_no_variance(n_samples)
+            scale = np.float64(1.0)
+        linear = not hidden and not custom
+        trains = not (no_variance or (linear and self.init == "pca"))
+        as_they_are = trains and custom and self.init == "random"
+        val_rows = None
+        if self.early_stopping and trains:
+            n_val = int(np.ceil(self.validation_fraction * n_samples))
+            n_val = min(n_val, _stream.MAX_VALIDATION_ROWS)
+            if 2 <= n_val < n_samples:
+                val_rows = np.sort(rng.choice(n_samples, n_val, replace=False))
+                X_val_rows = chunks.take(val_rows)
+                if not np.ptp(X_val_rows, axis=0).any():
+                    val_rows = None
+            if val_rows is None:
+                self._warn_too_few_validation_rows(n_samples, n_val)
+        needs_pca = self.init == "pca" or not trains
+        pca = pca_train = None
+        if needs_pca or isinstance(self.n_components, float):
+            pca, pca_train, center = _stream.pca_from_covariances(
+                chunks, mean, scale, self.n_components, val_rows
+            )
+        n_components = int(
+            self.n_components
+            if isinstance(self.n_components, Integral)
+            else pca.n_components_
+        )
+        loss_fn, optimizer, core = self._build(
+            n_features, n_components, hidden, mean, scale, as_they_are, rng
+        )
+
+        def start_from_pca(pca, center):
+            basis = pca_basis(pca, n_components, rng)
+            init_from_pca(self.encoder_, self.decoder_, basis, center)
+            return basis
+
+        history, at_pca = History(), not trains
+        if needs_pca:
+            basis = start_from_pca(pca_train or pca, center)
+
+        def score(rows=None):
+            """R^2 of all the rows, or of ``rows`` (in memory), chunk by chunk."""
+            forward = self._current_forward()
+
+            def reconstruct(part):
+                return forward.decode(forward.encode(part, np.float64), np.float64)
+
+            if rows is None:
+                return _stream.score(chunks, reconstruct, total_ss, exponent)
+            held = _stream.Chunks(rows)
+            peak = float(np.max(np.abs(rows)))
+            *_, held_ss, held_exponent = _stream.standardization(held, peak)
+            return _stream.score(held, reconstruct, held_ss, held_exponent)
+
+        def prepare(rows):
+            return rows if as_they_are else (rows - mean) / scale
+
+        if trains:
+            X_val = None
+            if val_rows is not None:
+                X_val = prepare(X_val_rows).astype(np.float32)
+            with released_gradient_registrations():
+                history = train(
+                    core,
+                    optimizer,
+                    loss_fn,
+                    _stream.TrainingRows(chunks, prepare, val_rows),
+                    X_val,
+                    params=self.get_params(deep=False),
+                    rng=rng,
+                    model=self.model_,
+                    reuse=self._training_reuse(n_features, n_components, hidden),
+                )
+            self._refresh_forward()
+            r2 = score()
+            if self.init == "pca" and r2 < pca.explained_variance_ratio_.sum():
+                all_center = np.zeros(n_features)  # the standardised rows' mean
+                basis, at_pca = start_from_pca(pca, all_center), True
+        if at_pca:
+            self._refresh_forward()
+            r2 = score()
+            self._take_pca_figures(pca, scale, no_variance)
+        else:
+            sample = np.sort(rng.choice(n_samples, min(n_samples, 2000), replace=False))
+            total_var = n_features * n_samples / (n_samples - 1)
+            self._order_code_units(
+                chunks.take(sample), scale, r2, rng, total_var=total_var
+            )
+        self._finish_fit(
+            history,
+            basis=basis if linear and at_pca else None,
+            code_covariance=(
+                lambda: _stream.code_covariance(
+                    chunks, lambda rows: self._forward.encode(rows, np.float64)
+                )
+            )
+            if linear
+            else None,
+            returned_loss=lambda: self._loss_of_returned_weights(
+                r2, loss_fn, core, _stream.TrainingRows(chunks, prepare)
+            ),
+            returned_val_score=lambda: score(X_val_rows),
+            trains=trains,
+            at_pca=at_pca,
+            val_rows=val_rows,
         )
         return history.interrupted
 
@@ -613,7 +761,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 X, self._scale, r2, rng, reorder=False, total_var=total_var
             )
             if self._is_linear():
-                self.components_ = self._principal_axes(X)
+                self.components_ = self._principal_axes(self._code_covariance(X))
 
     def _is_linear(self):
         """Whether the model is the built-in linear autoencoder."""
@@ -681,6 +829,59 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self._scale = scale  # the standardisation's s, which partial_fit keeps
         return loss_fn, optimizer, core
 
+    def _training_reuse(self, n_features, n_components, hidden):
+        """``(reuse_key, build)`` for :func:`skae._training.train`, or ``(None,
+        None)`` where a kept training pair cannot stand in for this fit's.
+
+        Only the built-in networks with the default loss qualify: everything the
+        traced epoch depends on beyond the weights' values is then in the key. The
+        user's networks, losses that depend on the data's mean and scale, optimizer
+        objects (their settings) and callbacks (which may read the weights while
+        training runs) train on the estimator's own model.
+        """
+        from ._network import build_autoencoder, keras_activation
+
+        if (
+            self.encoder is not None
+            or self.decoder is not None
+            or self.callbacks
+            or not (isinstance(self.loss, str) and self.loss in MSE_NAMES)
+            or not isinstance(self.optimizer, (str, type))
+        ):
+            return None, None
+        activation = keras_activation(self.activation)
+        noise = float(self.noise)
+        key = (
+            n_components,
+            tuple(hidden),
+            activation,
+            self.optimizer,
+            noise,
+            float(self.sparsity),
+            bool(self.tied_weights),
+        )
+        try:
+            hash(key)
+        except TypeError:  # an unhashable activation
+            return None, None
+
+        def build():
+            *_, core = build_autoencoder(
+                n_features,
+                n_components,
+                hidden,
+                activation,
+                np.zeros(n_features),
+                1.0,
+                seeds=iter(range(2 * len(hidden) + 4)),
+                noise=(noise, 0 if noise else None),
+                sparsity=self.sparsity,
+                tied=self.tied_weights,
+            )
+            return core, make_optimizer(self.optimizer, self.learning_rate)
+
+        return ("AutoencoderTransformer", *key), build
+
     def _noise_setting(self, rng):
         """``(stddev, seed)`` of the training noise; a seed is drawn only with noise."""
         return (self.noise, int(rng.randint(2**31 - 1)) if self.noise else None)
@@ -717,6 +918,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
         if isinstance(self.loss, str) and self.loss in MSE_NAMES:
             return 1.0 - r2  # the fraction of variance unexplained, in float64
         tf = import_tensorflow()
+        if not isinstance(X_in, np.ndarray):  # rows in chunks (skae._stream)
+            total = 0.0
+            for part in X_in.parts():
+                part_loss = self._loss_of_returned_weights(r2, loss_fn, core, part)
+                total += part_loss * len(part)
+            return total / X_in.shape[0]
         X = tf.constant(X_in.astype(np.float32))
         return float(loss_fn(tf, X, core(X, training=False)))
 
@@ -730,20 +937,23 @@ class AutoencoderTransformer(_BaseAutoencoder):
             pca.explained_variance_ratio_, (0, pad), constant_values=padding
         )
 
-    def _principal_axes(self, X):
+    def _code_covariance(self, X):
+        """Covariance of the codes of the rows ``X``."""
+        return np.atleast_2d(np.cov(self._forward.encode(X, np.float64), rowvar=False))
+
+    def _principal_axes(self, code_cov):
         """Orthonormal basis of the linear decoder's span, as PCA's ``components_``.
 
-        The axes are the principal directions of the training reconstructions,
-        largest variance first, each signed so that its largest entry is positive (the
-        rule of scikit-learn's ``svd_flip`` for PCA).
+        The axes are the principal directions of the training reconstructions
+        (whose codes have the covariance ``code_cov``), largest variance first, each
+        signed so that its largest entry is positive (the rule of scikit-learn's
+        ``svd_flip`` for PCA).
         """
         from ._network import shortcut
 
         # The kernel in standardised units: the same directions at any scale of X.
         kernel = np.asarray(shortcut(self.decoder_).linear.kernel, dtype=np.float64)
-        Z = self._forward.encode(X, np.float64)
         q, r = np.linalg.qr(kernel.T)  # reconstructions are Z @ r.T @ q.T
-        code_cov = np.atleast_2d(np.cov(Z, rowvar=False))
         variance, rotation = np.linalg.eigh(r @ code_cov @ r.T)
         axes = (q @ rotation[:, np.argsort(variance)[::-1]]).T
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])

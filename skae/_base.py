@@ -22,8 +22,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._inference import Inference
-from ._objectives import reconstruction_r2, standardization
+from ._inference import Inference, standardized_decoding
+from ._objectives import r2_from_sums, reconstruction_r2, standardization
 from ._warnings import warn
 
 # Rows used to split the training R^2 among components; see explained_variance_ratio_.
@@ -87,7 +87,11 @@ class _BaseAutoencoder(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data.
+            Training data. :class:`AutoencoderTransformer` (without a ``strategy``)
+            reads a ``numpy.memmap`` of 256 MiB or more a chunk at a time and never
+            copies it whole: its PCA then comes from the covariance accumulated
+            over the chunks, each epoch visits the chunks and their rows in a
+            random order, and early stopping holds out at most 10,000 rows.
 
         y : None
             Ignored.
@@ -114,13 +118,16 @@ class _BaseAutoencoder(
         mean, scale = standardization(X)
         if scale > 0:
             return mean, scale, False
+        self._warn_no_variance(X.shape[0])
+        return mean, np.float64(1.0), True
+
+    def _warn_no_variance(self, n_samples):
         warn(
-            f"X has no variance: its {X.shape[0]} rows are all the same. As PCA "
+            f"X has no variance: its {n_samples} rows are all the same. As PCA "
             "does, every code is 0 and decodes to mean_, explained_variance_ is 0 "
             "and explained_variance_ratio_ is NaN (0 / 0); nothing was trained.",
             UserWarning,
         )
-        return mean, np.float64(1.0), True
 
     def _keras_setting(self, name, make, *args):
         """``make(*args)``, the Keras object that parameter ``name`` names.
@@ -186,6 +193,10 @@ class _BaseAutoencoder(
             )
             if np.ptp(X[rows], axis=0).any():
                 return np.sort(rows)
+        self._warn_too_few_validation_rows(n_samples, n_val)
+        return None
+
+    def _warn_too_few_validation_rows(self, n_samples, n_val):
         warn(
             "early_stopping needs at least 2 validation rows that differ, but "
             f"validation_fraction={self.validation_fraction} of {n_samples} rows "
@@ -194,7 +205,6 @@ class _BaseAutoencoder(
             "number of rows to keep it.",
             UserWarning,
         )
-        return None
 
     def _record_training(
         self, history, *, trains, at_pca, val_rows, returned_loss, returned_val_score
@@ -291,13 +301,28 @@ class _BaseAutoencoder(
         if X.shape[0] > _EV_MAX_SAMPLES:
             rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
         Z = self._forward.encode(rows, np.float64)
-        r2_all = reconstruction_r2(rows, self._forward.decode(Z, np.float64))
+        standardized = standardized_decoding(self.decoder_)
+        if standardized is None:
+
+            def r2_of(Z):
+                return reconstruction_r2(rows, self._forward.decode(Z, np.float64))
+
+        else:  # in standardised units, in float32: a third of the time
+            decode, mean, unit = standardized
+            target = (rows - mean) / unit
+            total_ss = float(np.sum(np.square(target - target.mean(axis=0))))
+
+            def r2_of(Z):
+                return r2_from_sums(
+                    float(np.sum(np.square(target - decode(Z)))), total_ss
+                )
+
+        r2_all = r2_of(Z)
         importance = np.empty(self.n_components_)
         for j in range(self.n_components_):
             Z_held = Z.copy()
             Z_held[:, j] = Z[:, j].mean()
-            X_held = self._forward.decode(Z_held, np.float64)
-            importance[j] = r2_all - reconstruction_r2(rows, X_held)
+            importance[j] = r2_all - r2_of(Z_held)
         importance = np.maximum(importance, 0.0)
         order = np.argsort(-importance, kind="stable")
         shares = importance  # in the network's order where units cannot be reordered

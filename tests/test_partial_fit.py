@@ -147,6 +147,27 @@ def test_a_failed_call_leaves_the_estimator_as_it_was(digits):
     assert ae.n_iter_ == n_iter + 1
 
 
+def test_ctrl_c_during_a_call_undoes_the_call(digits):
+    # The docstring's promise for Ctrl-C: the epoch's steps and the optimizer's
+    # state are undone, as for any other error.
+    ae = _stream(AutoencoderTransformer(3, **FAST), digits[:400])
+    codes, n_iter = ae.transform(digits), ae.n_iter_
+    iterations = int(ae.model_.optimizer.iterations.numpy())
+    epoch = ae._partial_epoch
+
+    def interrupted(X, rng):
+        epoch(X, rng)  # the weights take the epoch's steps, then Ctrl-C arrives
+        raise KeyboardInterrupt
+
+    ae._partial_epoch = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        ae.partial_fit(digits[400:600])
+    assert ae._partial_epoch is interrupted  # the attributes as before the call
+    assert ae.n_iter_ == n_iter and len(ae.loss_curve_) == n_iter
+    assert int(ae.model_.optimizer.iterations.numpy()) == iterations
+    assert_array_equal(ae.transform(digits), codes)
+
+
 def test_first_call_needs_two_rows_later_calls_one(digits):
     ae = AutoencoderTransformer(3, **FAST)
     with pytest.raises(ValueError, match="minimum of 2 is required"):

@@ -100,6 +100,8 @@ def _interrupt_at_epoch(monkeypatch, epoch):
         return run
 
     monkeypatch.setattr(_training, "make_epoch_function", make_epoch_function)
+    # Fits reuse traced epochs kept from earlier fits: keep none, so this one traces.
+    monkeypatch.setattr(_training, "_TRAINERS", _training._Trainers())
 
 
 @pytest.mark.parametrize("early_stopping", [True, False])
@@ -166,3 +168,68 @@ def test_random_state_none_draws_from_numpys_global_generator(small_data):
     assert_array_equal(fit(), first)
     np.random.seed(0)
     assert after != np.random.rand(), "fit drew from NumPy's global generator"
+
+
+def _weights(ae):
+    return [w.numpy() for w in ae.model_.weights]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"early_stopping": False},
+        {"init": "random", "noise": 0.3, "sparsity": 0.05, "tied_weights": True},
+    ],
+)
+def test_a_kept_traced_epoch_gives_the_results_of_a_fresh_one(
+    monkeypatch, digits, params
+):
+    # Fits with the same network and settings train on one kept, traced pair of
+    # model and optimizer; the results are those of a pair traced afresh.
+    from skae import _training
+
+    params = {**FAST, "max_iter": 4, **params}
+    monkeypatch.setattr(_training, "_TRAINERS", _training._Trainers())
+    fresh = AutoencoderTransformer(4, **params).fit(digits)
+    assert len(_training._TRAINERS._kept) == 1
+    AutoencoderTransformer(3, **params).fit(digits[:500])  # another pair between
+    reused = AutoencoderTransformer(4, **params).fit(digits)
+    assert len(_training._TRAINERS._kept) == 2
+    for a, b in zip(_weights(fresh), _weights(reused), strict=True):
+        assert_array_equal(a, b)
+    assert fresh.loss_curve_ == reused.loss_curve_
+    # The optimizer's state comes back to each estimator's own model.
+    assert int(fresh.model_.optimizer.iterations.numpy()) > 0
+    for a, b in zip(
+        fresh.model_.optimizer.variables, reused.model_.optimizer.variables, strict=True
+    ):
+        assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_kept_traced_epochs_are_bounded_and_serve_one_fit_at_a_time(
+    monkeypatch, digits
+):
+    import threading
+
+    from skae import _training
+
+    monkeypatch.setattr(_training, "_TRAINERS", _training._Trainers(size=2))
+    for k in (1, 2, 3, 4):
+        AutoencoderTransformer(k, **FAST).fit(digits[:300])
+    assert len(_training._TRAINERS._kept) == 2  # the two used last
+    # Two threads fitting the same settings at once: each gets its own pair.
+    alone = AutoencoderTransformer(4, **FAST).fit(digits)
+    results = [None, None]
+
+    def fit(i):
+        results[i] = AutoencoderTransformer(4, **FAST).fit(digits)
+
+    threads = [threading.Thread(target=fit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for ae in results:
+        for a, b in zip(_weights(alone), _weights(ae), strict=True):
+            assert_array_equal(a, b)
