@@ -80,6 +80,17 @@ def main(argv=None):
     parser.add_argument("--budget-s", type=float, default=1800)
     parser.add_argument("--max-iter", type=int, default=200)
     parser.add_argument("--model", choices=["mlp", "conv"], default="mlp")
+    parser.add_argument(
+        "--filters",
+        type=int,
+        nargs="+",
+        default=[16, 32],
+        help="the conv encoder's filters per level (default 16 32, conv_encoder's); "
+        "the decoder's are the reverse",
+    )
+    parser.add_argument(
+        "--noise", type=float, default=0.0, help="training noise (denoising)"
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
 
@@ -109,11 +120,18 @@ def main(argv=None):
     ]
     settings = dict(RECORD)
     if args.model == "conv":
+        filters = tuple(args.filters)
         settings = dict(
-            CONV, encoder=conv_encoder((28, 28)), decoder=conv_decoder((28, 28))
+            CONV,
+            encoder=conv_encoder((28, 28), filters=filters),
+            decoder=conv_decoder((28, 28), filters=filters[::-1]),
         )
     ae = AutoencoderTransformer(
-        **settings, max_iter=args.max_iter, callbacks=callbacks, verbose=1
+        **settings,
+        noise=args.noise,
+        max_iter=args.max_iter,
+        callbacks=callbacks,
+        verbose=1,
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -123,7 +141,9 @@ def main(argv=None):
     X_hat = ae.inverse_transform(ae.transform(X_test))
     rows.append(
         (
-            f"skae {args.model}",
+            f"skae {args.model}"
+            + (f", filters {tuple(args.filters)}" if args.model == "conv" else "")
+            + (f", noise {args.noise:g}" if args.noise else ""),
             squared_error_per_image(X_test, X_hat),
             r2(X_test, X_hat),
             ae.n_iter_,

@@ -1,74 +1,298 @@
-"""Command line: ``python -m skae compare`` compares autoencoders with PCA.
+"""Compare autoencoders with PCA on your data, from the command line.
 
-Without ``--data`` it uses scikit-learn's bundled digits (pixels scaled to [0, 1]).
+Fits PCA and AutoencoderTransformer at each code size on a training split and prints
+the explained variance of each, on the training rows and on held-out rows. Without
+--data it uses scikit-learn's bundled digits (pixels scaled to [0, 1]).
 """
 
 import argparse
+import csv
+import os
 import sys
+import time
 
 import numpy as np
 
+DEFAULT_N_COMPONENTS = (2, 8, 16, 32)
+FORMATS = ("table", "csv", "json", "markdown")
 
-def load_data(path):
-    """Load a 2-D numeric array from a ``.npy`` file or a comma-separated ``.csv``."""
+
+class DataError(ValueError):
+    """A data file skae cannot read, with a message naming what is wrong."""
+
+
+def load_data(path, delimiter=","):
+    """Load a 2-D numeric array from a ``.npy`` file or a delimited text file.
+
+    A first row that is not numeric is taken for a header. Raises
+    :class:`DataError` naming the file, row and column of a cell that is text,
+    empty or NaN, and the delimiter that a one-column file seems to use.
+    """
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such file")
     if path.endswith(".npy"):
-        return np.load(path, allow_pickle=False)
-    X = np.genfromtxt(path, delimiter=",", dtype=np.float64)
-    if X.ndim == 2 and np.isnan(X[0]).all():  # a header row
-        X = X[1:]
+        return _load_npy(path)
+    return _load_text(path, delimiter)
+
+
+def _load_npy(path):
+    try:
+        X = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise DataError(
+                f"{path} holds an array of Python objects; save a numeric array "
+                "(e.g. X.astype(float)) instead"
+            ) from None
+        raise DataError(f"{path} is not a .npy file NumPy can read: {error}") from None
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise DataError(f"{path} holds a {X.dtype} array, not numbers")
+    if X.ndim != 2:
+        raise DataError(f"{path} must hold a 2-D array, got shape {X.shape}")
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        row, column = bad[0]
+        raise DataError(
+            f"{path}: {X[row, column]} in row {row}, column {column} "
+            f"({len(bad)} cells not finite); skae needs finite values"
+        )
     return X
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m skae", description=__doc__)
+def _load_text(path, delimiter):
+    with open(path, newline="") as file:
+        rows = [row for row in csv.reader(file, delimiter=delimiter) if row]
+    if not rows:
+        raise DataError(f"{path} is empty")
+    header = None
+    if not any(_is_number(cell) for cell in rows[0]):
+        header, rows = rows[0], rows[1:]
+        if not rows:
+            raise DataError(f"{path} has a header and no rows")
+    width = len(header) if header is not None else len(rows[0])
+    if width == 1:
+        _check_delimiter(path, header or rows[0], delimiter)
+    first_line = 2 if header is not None else 1
+    X = np.empty((len(rows), width))
+    for i, row in enumerate(rows):
+        line = first_line + i
+        if len(row) != width:
+            raise DataError(
+                f"{path}, line {line}: {len(row)} cells where the "
+                f"{'header' if header is not None and i == 0 else 'first row'} "
+                f"has {width}"
+            )
+        for j, cell in enumerate(row):
+            name = f"column {j + 1}" + (f" ({header[j]!r})" if header else "")
+            if not cell.strip():
+                raise DataError(f"{path}, line {line}, {name}: empty cell")
+            try:
+                X[i, j] = float(cell)
+            except ValueError:
+                raise DataError(
+                    f"{path}, line {line}, {name}: text {cell.strip()!r}, not a "
+                    "number; skae needs numeric columns only (drop or encode it)"
+                ) from None
+            if not np.isfinite(X[i, j]):
+                raise DataError(
+                    f"{path}, line {line}, {name}: {cell.strip()}; "
+                    "skae needs finite values"
+                )
+    return X
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_delimiter(path, cells, delimiter):
+    for other in (";", "\t", "|", ",", " "):
+        if other != delimiter and other in cells[0].strip():
+            raise DataError(
+                f"{path} has one column when split at {delimiter!r}, and its first "
+                f"line holds {other!r}: pass --delimiter {other!r}"
+            )
+
+
+def _parser(prog):
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"skae {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     compare = commands.add_parser(
-        "compare", help="fit PCA and AutoencoderTransformer, print a table"
+        "compare",
+        help="fit PCA and AutoencoderTransformer, print their explained variance",
+        description=__doc__,
+        formatter_class=_Formatter,
     )
-    compare.add_argument("--data", help=".npy or .csv file (rows = samples)")
+    compare.add_argument(
+        "--data",
+        help="a .npy file, or a delimited text file with an optional header row "
+        "(rows = samples); default: scikit-learn's digits",
+    )
+    compare.add_argument(
+        "--delimiter", default=",", help="the text file's cell delimiter"
+    )
     compare.add_argument(
         "--n-components",
-        type=int,
+        type=_positive_int,
         nargs="+",
-        default=[2, 8, 16, 32],
-        help="code sizes to compare (default: 2 8 16 32)",
+        help="code sizes to compare (default: 2 8 16 32, those up to the number "
+        "of features)",
     )
-    compare.add_argument("--test-size", type=float, default=0.25)
-    compare.add_argument("--random-state", type=int, default=0)
-    compare.add_argument("--max-iter", type=int, default=200)
-    args = parser.parse_args(argv)
+    compare.add_argument(
+        "--scale",
+        action="store_true",
+        help="standardise each column first (scikit-learn's StandardScaler, fitted "
+        "on the training rows), so that no column weighs more for its units",
+    )
+    compare.add_argument(
+        "--test-size", type=float, default=0.25, help="the held-out fraction"
+    )
+    compare.add_argument(
+        "--random-state", type=int, default=0, help="seed of the split and the fits"
+    )
+    compare.add_argument(
+        "--max-iter", type=_positive_int, default=200, help="epochs at most per fit"
+    )
+    compare.add_argument(
+        "--format", choices=FORMATS, default="table", help="how to print the results"
+    )
+    compare.add_argument(
+        "--save",
+        metavar="FILE",
+        help="save the autoencoder fitted at the largest code size (joblib.load "
+        "reads it back)",
+    )
+    compare.add_argument(
+        "--quiet", action="store_true", help="print no progress on standard error"
+    )
+    return parser
 
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.HelpFormatter):
+    """Help with each option's default, where it has one."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and (
+            "default" not in text
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
+    return value
+
+
+def _prog():
+    """``skae`` when run as the ``skae`` entry point, else ``python -m skae``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "skae" if name in ("skae", "skae.exe") else "python -m skae"
+
+
+def main(argv=None):
+    prog = _prog()
+    args = _parser(prog).parse_args(argv)
+    try:
+        return _compare(args)
+    except DataError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _compare(args):
     from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
 
     from . import AutoencoderTransformer
-    from ._compare import compare_with_pca, format_table
+    from ._compare import compare_one, format_records
 
     if args.data:
-        X, name = load_data(args.data), args.data
+        X, name = load_data(args.data, args.delimiter), args.data
     else:
         from sklearn.datasets import load_digits
 
         X, name = load_digits().data / 16.0, "scikit-learn digits (X / 16)"
-    if X.ndim != 2:
-        parser.error(f"--data must hold a 2-D array, got shape {X.shape}")
+    if X.shape[0] < 4:
+        raise DataError(f"{name} has {X.shape[0]} rows; skae needs at least 4")
+    if not 0 < args.test_size < 1:
+        raise DataError(f"--test-size must be in (0, 1), got {args.test_size}")
+    ks = _code_sizes(args.n_components, X.shape[1], name)
     X_train, X_test = train_test_split(
         X, test_size=args.test_size, random_state=args.random_state
     )
-    ks = [k for k in args.n_components if k <= X.shape[1]]
-    print(
+    if args.scale:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    summary = (
         f"{name}: {X_train.shape[0]} training rows, {X_test.shape[0]} held out, "
-        f"{X.shape[1]} features",
-        flush=True,
+        f"{X.shape[1]} features" + (", standardised" if args.scale else "")
     )
+    if args.format != "table":  # else it heads the table
+        _progress(args, summary)
     from ._backend import import_keras
 
     # TensorFlow's import (seconds) is not part of any fit time below, and the command
     # line prints none of its C++ start-up notices, whatever TF_CPP_MIN_LOG_LEVEL says.
     import_keras(quiet=True)
     ae = AutoencoderTransformer(random_state=args.random_state, max_iter=args.max_iter)
-    records = compare_with_pca(ae, X_train, X_test, n_components=ks)
-    print(format_table(records))
+    records = []
+    for k in ks:
+        start = time.perf_counter()
+        _progress(args, f"fitting k={k} ...", end=" ")
+        record, fitted = compare_one(ae, k, X_train, X_test)
+        records.append(record)
+        _progress(args, f"{time.perf_counter() - start:.1f} s")
+    print(format_records(records, args.format, title=summary))
+    if args.save:
+        import joblib
+
+        joblib.dump(fitted, args.save)
+        _progress(args, f"saved the autoencoder at k={ks[-1]} to {args.save}")
     return 0
+
+
+def _code_sizes(requested, n_features, name):
+    """The code sizes to fit: those asked for, or the defaults that fit the data."""
+    if requested is None:
+        ks = [k for k in DEFAULT_N_COMPONENTS if k <= n_features]
+        left_out = [k for k in DEFAULT_N_COMPONENTS if k > n_features]
+        if left_out:
+            print(
+                f"note: the default code sizes {' '.join(map(str, left_out))} left "
+                f"out: more than the {n_features} features of {name}",
+                file=sys.stderr,
+            )
+        return ks or [n_features]
+    too_large = [k for k in requested if k > n_features]
+    if too_large:
+        raise DataError(
+            f"--n-components {' '.join(map(str, too_large))}: more than the "
+            f"{n_features} features of {name}"
+        )
+    return sorted(set(requested))
+
+
+def _progress(args, text, end="\n"):
+    if not args.quiet:
+        print(text, end=end, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

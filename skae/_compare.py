@@ -1,5 +1,6 @@
 """Side-by-side comparison of an estimator with PCA at several code sizes."""
 
+import json
 import time
 
 import numpy as np
@@ -58,34 +59,79 @@ def compare_with_pca(estimator, X, X_test=None, n_components=(2, 8, 16)):
     """
     X = check_array(X)
     X_test = None if X_test is None else check_array(X_test)
-    records = []
-    for k in n_components:
-        row = {"n_components": int(k)}
-        models = (("pca", PCA(n_components=k)), ("ae", clone(estimator)))
-        for prefix, model in models:
-            model.set_params(n_components=k)
-            start = time.perf_counter()
-            model.fit(X)
-            row[f"{prefix}_fit_seconds"] = time.perf_counter() - start
-            row[f"{prefix}_explained_variance"] = estimator_r2(model, X)
-            row[f"{prefix}_test_r2"] = (
-                np.nan if X_test is None else estimator_r2(model, X_test)
-            )
-        records.append(row)
-    return records
+    return [compare_one(estimator, k, X, X_test)[0] for k in n_components]
+
+
+def compare_one(estimator, n_components, X, X_test=None):
+    """One record of :func:`compare_with_pca`, and the fitted clone of ``estimator``."""
+    row = {"n_components": int(n_components)}
+    fitted = None
+    for prefix, model in (("pca", PCA()), ("ae", clone(estimator))):
+        model.set_params(n_components=n_components)
+        start = time.perf_counter()
+        model.fit(X)
+        row[f"{prefix}_fit_seconds"] = time.perf_counter() - start
+        row[f"{prefix}_explained_variance"] = estimator_r2(model, X)
+        row[f"{prefix}_test_r2"] = (
+            np.nan if X_test is None else estimator_r2(model, X_test)
+        )
+        fitted = model
+    return row, fitted
+
+
+COLUMNS = [
+    ("n_components", "k", "{:d}"),
+    ("pca_explained_variance", "PCA EV", "{:.4f}"),
+    ("ae_explained_variance", "AE EV", "{:.4f}"),
+    ("pca_test_r2", "PCA test R2", "{:.4f}"),
+    ("ae_test_r2", "AE test R2", "{:.4f}"),
+    ("pca_fit_seconds", "PCA fit s", "{:.3f}"),
+    ("ae_fit_seconds", "AE fit s", "{:.2f}"),
+]
+
+
+def format_records(records, fmt="table", title=None):
+    """Render ``compare_with_pca``'s records as ``"table"`` (fixed-width text, under
+    ``title``), ``"csv"``, ``"json"`` or ``"markdown"``."""
+    if fmt == "table":
+        table = format_table(records)
+        return table if title is None else f"{title}\n{table}"
+    if fmt == "json":
+        return json.dumps(
+            [{key: _plain(row[key]) for key, _, _ in COLUMNS} for row in records],
+            indent=2,
+        )
+    if fmt == "csv":
+        lines = [",".join(key for key, _, _ in COLUMNS)]
+        lines += [
+            ",".join(_csv_cell(row[key]) for key, _, _ in COLUMNS) for row in records
+        ]
+        return "\n".join(lines)
+    if fmt == "markdown":
+        cells = [[head for _, head, _ in COLUMNS]]
+        cells += [[f.format(row[key]) for key, _, f in COLUMNS] for row in records]
+        lines = ["| " + " | ".join(r) + " |" for r in cells]
+        lines.insert(1, "|" + "|".join("---:" for _ in COLUMNS) + "|")
+        return "\n".join(lines)
+    raise ValueError(f"fmt must be one of table, csv, json, markdown; got {fmt!r}")
+
+
+def _csv_cell(value):
+    value = _plain(value)
+    return "" if value is None else repr(value)
+
+
+def _plain(value):
+    """A record's value as a Python int or float (NaN as None, for JSON)."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = float(value)
+    return None if np.isnan(value) else value
 
 
 def format_table(records):
     """Render ``compare_with_pca``'s records as a fixed-width text table."""
-    columns = [
-        ("n_components", "k", "{:d}"),
-        ("pca_explained_variance", "PCA EV", "{:.4f}"),
-        ("ae_explained_variance", "AE EV", "{:.4f}"),
-        ("pca_test_r2", "PCA test R2", "{:.4f}"),
-        ("ae_test_r2", "AE test R2", "{:.4f}"),
-        ("pca_fit_seconds", "PCA fit s", "{:.3f}"),
-        ("ae_fit_seconds", "AE fit s", "{:.2f}"),
-    ]
+    columns = COLUMNS
     cells = [[title for _, title, _ in columns]]
     cells += [[fmt.format(row[key]) for key, _, fmt in columns] for row in records]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]

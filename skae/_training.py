@@ -253,7 +253,7 @@ def train(
     reuse_key, build = reuse
     if strategy is not None:
         run_epoch = make_distributed_epoch_function(strategy, core, optimizer, *rest)
-        return _train_epochs(core, run_epoch, *epochs)
+        return _train_epochs(core, run_epoch, *epochs, traced_errors=False)
     if reuse_key is None:
         return _train_epochs(core, make_epoch_function(core, optimizer, *rest), *epochs)
 
@@ -331,9 +331,24 @@ def _copy_values(sources, targets):
 
 
 def _train_epochs(
-    core, run_epoch, X, X_val, params, rng, model, error_fn, score_fn, score_name
+    core,
+    run_epoch,
+    X,
+    X_val,
+    params,
+    rng,
+    model,
+    error_fn,
+    score_fn,
+    score_name,
+    traced_errors=True,
 ):
-    """The epochs of :func:`train`, with ``run_epoch`` traced on ``core``."""
+    """The epochs of :func:`train`, with ``run_epoch`` traced on ``core``.
+
+    ``traced_errors`` says whether ``run_epoch`` can compute the errors of the
+    weights on rows outside training (as its validation figures, with no training
+    rows); else they are computed by an eager call.
+    """
     keras = import_keras()
     tf = import_tensorflow()
     early_stopping = X_val is not None
@@ -343,10 +358,18 @@ def _train_epochs(
     no_rows = tf.zeros([0, X.shape[1]], tf.float32)
     X_val_t = tf.constant(X_val) if early_stopping else no_rows
 
+    def error(rows):
+        """``error_fn`` of the weights as they are on the tensor ``rows``: in the
+        traced epoch (as its validation figure, with no training rows), which
+        costs a fraction of an eager call."""
+        if not traced_errors:
+            return float(error_fn(tf, core, rows))
+        return float(run_epoch(no_rows, tf.zeros([0], tf.int32), rows)[2])
+
     def training_error():
         if not streamed:
-            return float(error_fn(tf, core, X_t))
-        return sum(float(error_fn(tf, core, tf.constant(p))) for p in X.parts())
+            return error(X_t)
+        return sum(error(tf.constant(part)) for part in X.parts())
 
     def one_epoch():
         if not streamed:
@@ -382,7 +405,7 @@ def _train_epochs(
 
     initial_weights = best_weights = core.get_weights()
     if early_stopping:
-        history.best_validation_score = score_fn(float(error_fn(tf, core, X_val_t)))
+        history.best_validation_score = score_fn(error(X_val_t))
     else:
         initial_error = training_error()
     model.stop_training = False
