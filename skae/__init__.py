@@ -4,12 +4,16 @@ from ._autoencoder import AutoencoderTransformer
 from ._builder import ModelBuilder
 from ._compare import compare_with_pca
 from ._conv import conv_decoder, conv_encoder
+from ._plot import CodeScatterDisplay, ExplainedVarianceDisplay, ReconstructionDisplay
 from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoencoderTransformer",
+    "CodeScatterDisplay",
+    "ExplainedVarianceDisplay",
+    "ReconstructionDisplay",
     "ModelBuilder",
     "VariationalAutoencoder",
     "compare_with_pca",

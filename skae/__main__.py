@@ -168,6 +168,12 @@ def _parser(prog):
         "--format", choices=FORMATS, default="table", help="how to print the results"
     )
     compare.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="save the figure of explained variance against n_components (a .png, "
+        ".svg or .pdf; needs matplotlib: pip install skae[plot])",
+    )
+    compare.add_argument(
         "--save",
         metavar="FILE",
         help="save the autoencoder fitted at the largest code size (joblib.load "
@@ -224,6 +230,12 @@ def _compare(args):
     from . import AutoencoderTransformer
     from ._compare import compare_one, format_records
 
+    if args.plot:
+        try:
+            import matplotlib
+        except ImportError:
+            raise DataError("--plot needs matplotlib: pip install skae[plot]") from None
+        matplotlib.use("Agg")  # a file, no window
     if args.data:
         X, name = load_data(args.data, args.delimiter), args.data
     else:
@@ -261,12 +273,29 @@ def _compare(args):
         records.append(record)
         _progress(args, f"{time.perf_counter() - start:.1f} s")
     print(format_records(records, args.format, title=summary))
+    if args.plot:
+        _plot(records, args.plot, title=name)
+        _progress(args, f"saved the figure to {args.plot}")
     if args.save:
         import joblib
 
         joblib.dump(fitted, args.save)
         _progress(args, f"saved the autoencoder at k={ks[-1]} to {args.save}")
     return 0
+
+
+def _plot(records, path, title):
+    """Save the explained-variance figure of ``records`` to ``path``."""
+    from ._plot import ExplainedVarianceDisplay
+
+    names = {"pca": "PCA", "ae": "AutoencoderTransformer"}
+    display = ExplainedVarianceDisplay(
+        [r["n_components"] for r in records],
+        {n: [r[f"{p}_explained_variance"] for r in records] for p, n in names.items()},
+        {n: [r[f"{p}_test_r2"] for r in records] for p, n in names.items()},
+    ).plot()
+    display.ax_.set_title(title)
+    display.figure_.savefig(path, bbox_inches="tight")
 
 
 def _code_sizes(requested, n_features, name):

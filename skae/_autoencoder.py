@@ -6,7 +6,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import import_tensorflow
@@ -41,11 +46,16 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int or float, default=2
-        Size of the code. An int is the number of code units (at most
-        ``n_features``). A float in (0, 1) selects, as PCA does, the smallest number of
-        components whose PCA explains at least that fraction of the variance of the
-        training data; ``n_components_`` holds the result.
+    n_components : int, float, 'mle' or None, default=2
+        Size of the code, as PCA takes it. An int is the number of code units (at
+        most ``n_features``). A float in (0, 1) selects, as PCA does, the smallest
+        number of components whose PCA explains at least that fraction of the
+        variance of the training data; ``'mle'`` Minka's estimate of the data's
+        dimension (as ``PCA(n_components='mle')``), and ``None`` all the components
+        PCA can have, ``min(n_samples, n_features)``. ``n_components_`` holds the
+        result. The default is 2, not PCA's ``None``: a code as wide as the data
+        leaves an autoencoder nothing to compress, at the highest cost; 2 gives a
+        code to plot, as scikit-learn's manifold learners do by default.
 
     encoder, decoder : keras.Model, callable or None, default=None
         The user's own networks; ``None`` builds skae's (see
@@ -87,6 +97,32 @@ class AutoencoderTransformer(_BaseAutoencoder):
         layers at zero, and keeps PCA of all rows as the floor (see above);
         ``'random'`` initialises every layer with Glorot-uniform weights, with no
         floor but the random start itself.
+
+    svd_solver : {'auto', 'full', 'covariance_eigh', 'arpack', 'randomized'}, \
+            default='auto'
+        PCA's solver for the PCA that starts the fit and sizes a float, ``'mle'`` or
+        ``None`` ``n_components``; the same choices, defaults and errors as
+        :class:`~sklearn.decomposition.PCA`'s (``'auto'`` picks ``'full'`` where
+        ``n_components`` is not an int). Unused where no PCA is needed
+        (``init='random'`` with an int ``n_components``) and by ``fit`` on a
+        ``numpy.memmap`` of 256 MiB or more, whose PCA is the eigendecomposition of
+        the covariance accumulated over its chunks.
+
+    iterated_power : int or 'auto', default='auto'
+        PCA's number of power iterations for ``svd_solver='randomized'``.
+
+    n_oversamples : int, default=10
+        PCA's oversampling for ``svd_solver='randomized'``.
+
+    power_iteration_normalizer : {'auto', 'QR', 'LU', 'none'}, default='auto'
+        PCA's normaliser of the power iterations for ``svd_solver='randomized'``.
+
+    whiten : bool, default=False
+        PCA's parameter, taken so that ``PCA(whiten=False)`` swaps in; ``True`` is a
+        ``ValueError`` at fit. PCA whitens by dividing its uncorrelated components
+        by their spread; an autoencoder's code units are correlated, so that
+        scaling would not whiten them. For units of unit variance, put a
+        :class:`~sklearn.preprocessing.StandardScaler` after the transformer.
 
     noise : float, default=0.0
         Standard deviation of Gaussian noise added to the rows in training only, in
@@ -319,6 +355,23 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
+        # PCA's, so that PCA(...) -> AutoencoderTransformer(...) keeps working.
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            StrOptions({"mle"}),
+            None,
+        ],
+        "svd_solver": [
+            StrOptions({"auto", "full", "covariance_eigh", "arpack", "randomized"})
+        ],
+        "iterated_power": [
+            StrOptions({"auto"}),
+            Interval(Integral, 0, None, closed="left"),
+        ],
+        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
+        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
+        "whiten": ["boolean"],
         "encoder": [None, callable],
         "decoder": [None, callable],
         "noise": [Interval(Real, 0, None, closed="left")],
@@ -342,6 +395,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
         hidden_layer_sizes=(256, 128),
         activation="relu",
         init="pca",
+        svd_solver="auto",
+        iterated_power="auto",
+        n_oversamples=10,
+        power_iteration_normalizer="auto",
+        whiten=False,
         noise=0.0,
         sparsity=0.0,
         tied_weights=False,
@@ -365,6 +423,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
+        self.svd_solver = svd_solver
+        self.iterated_power = iterated_power
+        self.n_oversamples = n_oversamples
+        self.power_iteration_normalizer = power_iteration_normalizer
+        self.whiten = whiten
         self.noise = noise
         self.sparsity = sparsity
         self.tied_weights = tied_weights
@@ -382,13 +445,34 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _pca_options(self):
+        """PCA's solver settings, for the PCA that starts the fit and sizes the code."""
+        return {
+            "svd_solver": self.svd_solver,
+            "iterated_power": self.iterated_power,
+            "n_oversamples": self.n_oversamples,
+            "power_iteration_normalizer": self.power_iteration_normalizer,
+        }
+
+    def _check_whiten(self):
+        if self.whiten:
+            raise ValueError(
+                "whiten=True is not supported: PCA whitens by dividing its "
+                "uncorrelated components by their spread, but an autoencoder's code "
+                "units are correlated, so the same scaling would not whiten the code. "
+                "For code units of unit variance, put a StandardScaler after the "
+                "transformer in a Pipeline."
+            )
+
     def _fit(self, X):
         """Fit; return whether training was interrupted."""
         from . import _stream
         from ._network import fit_pca, init_from_pca, pca_basis
         from ._training import History, released_gradient_registrations, train
 
-        if self.strategy is None and _stream.streams(X):
+        streamed = self.strategy is None and _stream.streams(X)
+        self._check_whiten()
+        if streamed:
             return self._fit_streamed(X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         # What partial_fit kept for the model that an earlier fit built.
@@ -425,7 +509,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         if self.init == "pca" or not trains:
             # The start is PCA of the training rows only: early stopping then compares
             # it fairly with later epochs on the validation rows.
-            start = pca if X_val is None else fit_pca(X_train, n_components, rng)
+            start = pca
+            if X_val is not None:
+                start = fit_pca(X_train, n_components, rng, **self._pca_options())
             basis = start_from_pca(start, X_train)
         if trains:
             with released_gradient_registrations():
@@ -492,6 +578,13 @@ class AutoencoderTransformer(_BaseAutoencoder):
         from ._network import init_from_pca, pca_basis
         from ._training import History, released_gradient_registrations, train
 
+        if isinstance(self.n_components, str):
+            raise ValueError(
+                f"n_components={self.n_components!r} (Minka's MLE) needs the rows in "
+                "memory; X is a numpy.memmap that fit reads a chunk at a time. Pass "
+                "an int or a float, or np.asarray(X)."
+            )
+
         # scikit-learn's checks of dtype, shape and n_features_in_, on two rows.
         validate_data(self, X[:2], dtype=[np.float64, np.float32], ensure_min_samples=2)
         vars(self).pop("_partial_epoch", None)
@@ -522,7 +615,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 self._warn_too_few_validation_rows(n_samples, n_val)
         needs_pca = self.init == "pca" or not trains
         pca = pca_train = None
-        if needs_pca or isinstance(self.n_components, float):
+        if needs_pca or not isinstance(self.n_components, Integral):
             pca, pca_train, center = _stream.pca_from_covariances(
                 chunks, mean, scale, self.n_components, val_rows
             )
@@ -691,6 +784,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         from ._network import init_from_pca, pca_basis
         from ._training import make_partial_epoch
 
+        self._check_whiten()
         hidden, custom = self._check_networks(X.shape[1])
         rng = check_random_state(self.random_state)
         mean, scale, _ = self._standardization(X)

@@ -168,15 +168,19 @@ class _BaseAutoencoder(
         from ._network import fit_pca
 
         pca = None
-        if self.init == "pca" or needed or isinstance(self.n_components, float):
+        if self.init == "pca" or needed or not isinstance(self.n_components, Integral):
             with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no variance
-                pca = fit_pca(X_std, self.n_components, rng)
+                pca = fit_pca(X_std, self.n_components, rng, **self._pca_options())
         n_components = (
             int(self.n_components)
             if isinstance(self.n_components, Integral)
             else int(pca.n_components_)
         )
         return pca, n_components
+
+    def _pca_options(self):
+        """Keyword arguments of PCA for :func:`skae._network.fit_pca` (none here)."""
+        return {}
 
     def _validation_rows(self, X, rng):
         """Indices of the rows held out for early stopping, or ``None`` if too few.

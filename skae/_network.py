@@ -19,6 +19,8 @@ uses the float32 core between them on rows standardised by NumPy. Other modules 
 these parts by type (:func:`shortcut`), never by layer name.
 """
 
+from numbers import Integral
+
 import numpy as np
 
 from ._backend import import_keras
@@ -298,18 +300,21 @@ def permute_code(encoder, decoder, order, output_order=None):
     return True
 
 
-def fit_pca(X_std, n_components, random_state):
+def fit_pca(X_std, n_components, random_state, **options):
     """PCA of the standardised training rows: the start of ``init="pca"``.
 
-    An int ``n_components`` is capped by the rank the rows can have; a float in (0, 1)
-    keeps the smallest number of components explaining that fraction of variance.
+    ``n_components`` is PCA's: an int is capped by the rank the rows can have; a
+    float in (0, 1) keeps the smallest number of components explaining that
+    fraction of variance, ``"mle"`` Minka's estimate, ``None`` all of them.
+    ``options`` are PCA's solver settings (``svd_solver``, ``iterated_power``, ...).
     """
     from sklearn.decomposition import PCA
 
-    if isinstance(n_components, float):
-        return PCA(n_components=n_components, svd_solver="full").fit(X_std)
-    k = min(n_components, *X_std.shape)
-    return PCA(n_components=k, random_state=random_state).fit(X_std)
+    if isinstance(n_components, Integral):
+        n_components = min(n_components, *X_std.shape)
+    elif options.get("svd_solver", "auto") == "auto":
+        options = {**options, "svd_solver": "full"}  # as PCA picks for these sizes
+    return PCA(n_components, random_state=random_state, **options).fit(X_std)
 
 
 def pca_basis(pca, n_components, random_state):

@@ -176,8 +176,8 @@ def _pca(products, sums, n, n_components):
         ratio = variance / total
     if isinstance(n_components, float):  # the smallest k explaining the fraction
         k = int(np.searchsorted(np.cumsum(ratio), n_components, side="right") + 1)
-    else:
-        k = int(min(n_components, n, len(variance)))
+    else:  # an int, or None: all the components the rows can have
+        k = int(min(n if n_components is None else n_components, n, len(variance)))
     k = min(k, len(variance))
     components = vectors[:, :k].T
     # scikit-learn's svd_flip for PCA: each component's largest entry positive.

@@ -272,3 +272,21 @@ def test_save_writes_the_largest_autoencoder(tmp_path, capsys):
     X = load_digits().data / 16
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
     assert estimator_r2(ae, X_test) == pytest.approx(records[1]["ae_test_r2"])
+
+
+def test_plot_saves_the_explained_variance_figure(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="--plot needs the [plot] extra")
+    from PIL import Image  # matplotlib's own dependency
+
+    path = tmp_path / "ev.png"
+    argv = ["compare", "--n-components", "2", "4", "--max-iter", "1"]
+    assert main([*argv, "--plot", str(path)]) == 0
+    assert f"saved the figure to {path}" in capsys.readouterr().err
+    with Image.open(path) as image:
+        assert image.size[0] > 200 and image.size[1] > 200
+
+
+def test_plot_without_matplotlib_is_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    path = str(tmp_path / "ev.png")
+    _one_line_error(capsys, ["compare", "--plot", path], "pip install skae[plot]")

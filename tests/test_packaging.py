@@ -21,7 +21,8 @@ def test_declared_floors_are_the_tested_pins():
     pins = dict(
         re.findall(r"^([\w-]+)==([\w.]+)$", _read(".ci", "min-versions.txt"), re.M)
     )
-    for name in ("numpy", "scikit-learn", "keras", "tensorflow-cpu", "scikeras"):
+    names = ("numpy", "scikit-learn", "keras", "tensorflow-cpu", "scikeras")
+    for name in (*names, "matplotlib"):
         assert floors[name] == pins[name], name
     assert floors["tensorflow"] == pins["tensorflow-cpu"]
     assert 'requires-python = ">=3.10"' in _read("pyproject.toml")

@@ -1,0 +1,120 @@
+"""PCA's constructor vocabulary: code written for PCA runs with the name swapped."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skae import AutoencoderTransformer
+
+X, y = load_digits(return_X_y=True)
+X = X[:400] / 16
+y = y[:400]
+QUICK = dict(hidden_layer_sizes=(16,), max_iter=2, random_state=0)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("n_components", [None, "mle", 0.8, 3])
+def test_n_components_as_pca_takes_it(n_components):
+    ae = AutoencoderTransformer(n_components, svd_solver="full", **QUICK).fit(X)
+    pca = PCA(n_components, svd_solver="full").fit(X)
+    assert ae.n_components_ == pca.n_components_
+    assert ae.transform(X).shape == (len(X), pca.n_components_)
+    if n_components is None:
+        assert ae.n_components_ == min(X.shape)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_solver_settings_reach_the_pca_start():
+    # A linear model from init="pca" is PCA's solution: a randomized SVD with no
+    # power iteration and one extra vector finds a poorer subspace than the exact
+    # one, and with enough iterations the same; ignoring the settings, all agree.
+    def explained(**solver):
+        ae = AutoencoderTransformer(8, hidden_layer_sizes=(), random_state=0, **solver)
+        return ae.fit(X).explained_variance_ratio_.sum()
+
+    exact = explained(svd_solver="full")
+    assert exact == pytest.approx(PCA(8).fit(X).explained_variance_ratio_.sum())
+    crude = explained(svd_solver="randomized", iterated_power=0, n_oversamples=1)
+    assert crude < exact - 0.05
+    assert explained(svd_solver="randomized", iterated_power=7) == pytest.approx(
+        exact, abs=1e-6
+    )
+    # arpack, as PCA's, keeps one component fewer than the rank with None.
+    ae = AutoencoderTransformer(None, svd_solver="arpack", **QUICK)
+    with pytest.warns(Warning):  # 2 epochs: not converged
+        ae.fit(X)
+    assert ae.n_components_ == min(X.shape) - 1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_grid_search_written_for_pca():
+    # In the shape of scikit-learn's plot_compare_reduction.py: PCA(iterated_power=7)
+    # in a Pipeline, searched over n_components, with PCA replaced.
+    pipe = Pipeline(
+        [
+            ("reduce_dim", AutoencoderTransformer(iterated_power=7, **QUICK)),
+            ("classify", LinearSVC(max_iter=2000)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"reduce_dim__n_components": [2, 4]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["reduce_dim__n_components"] in (2, 4)
+    assert search.best_score_ > 0.5
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_cross_validated_score_with_mle():
+    # In the shape of plot_pca_vs_fa_model_selection.py: PCA(svd_solver="full",
+    # n_components="mle") scored by cross-validation.
+    ae = AutoencoderTransformer(svd_solver="full", n_components="mle", **QUICK)
+    scores = cross_val_score(ae, X, cv=2)
+    assert scores.shape == (2,) and np.all(np.isfinite(scores))
+
+
+def test_pca_errors_are_pcas_and_leave_a_fit_as_it_was():
+    ae = AutoencoderTransformer(3, **QUICK)
+    with pytest.warns(Warning):
+        ae.fit(X)
+    code = ae.transform(X)
+    ae.set_params(n_components="mle", svd_solver="randomized")
+    with pytest.raises(ValueError, match="cannot be a string with svd_solver"):
+        ae.fit(X)
+    ae.set_params(n_components=3, svd_solver="gesvd")
+    with pytest.raises(InvalidParameterError, match="svd_solver"):
+        ae.fit(X)
+    assert ae.n_components_ == 3
+    np.testing.assert_array_equal(ae.transform(X), code)
+
+
+def test_whiten_true_is_a_clear_error():
+    ae = AutoencoderTransformer(3, **QUICK)
+    with pytest.warns(Warning):
+        ae.fit(X)
+    code = ae.transform(X)
+    ae.set_params(whiten=True)
+    with pytest.raises(ValueError, match="whiten=True is not supported"):
+        ae.fit(X)
+    np.testing.assert_array_equal(ae.transform(X), code)
+    with pytest.raises(ValueError, match="StandardScaler"):
+        AutoencoderTransformer(3, whiten=True, **QUICK).partial_fit(X)
+    assert AutoencoderTransformer(whiten=False).get_params()["whiten"] is False
+
+
+def test_mle_on_a_streamed_memmap_is_a_clear_error(tmp_path, monkeypatch):
+    from skae import _stream
+
+    monkeypatch.setattr(_stream, "STREAM_MIN_BYTES", 0)
+    mm = np.lib.format.open_memmap(
+        tmp_path / "X.npy", mode="w+", dtype=np.float32, shape=X.shape
+    )
+    mm[:] = X
+    mm.flush()
+    with pytest.raises(ValueError, match="needs the rows in memory"):
+        AutoencoderTransformer("mle", **QUICK).fit(mm)
+    ae = AutoencoderTransformer(None, init="pca", hidden_layer_sizes=())
+    assert ae.fit(mm).n_components_ == min(X.shape)
