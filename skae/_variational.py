@@ -624,7 +624,7 @@ class VariationalAutoencoder(_BaseAutoencoder):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             The rows, float64.
         """
         check_is_fitted(self)

@@ -96,9 +96,10 @@ class LinearShortcut(keras.layers.Layer):
         The linear map's kernel initializer.
 
     tied : bool, default=False
-        Whether the layer is tied (see :meth:`tie`): its own kernels do not train.
-        Saved in the config, so that a loaded model trains the same variables; the
-        shortcut it is tied to is not, and must be given again with :meth:`tie`.
+        Whether the layer is tied (see :meth:`LinearShortcut.tie`): its own kernels
+        do not train. Saved in the config, so that a loaded model trains the same
+        variables; the shortcut it is tied to is not, and must be given again with
+        :meth:`LinearShortcut.tie`.
 
     **kwargs
         Keras layer arguments (``name``, ...).
@@ -214,6 +215,7 @@ class LinearShortcut(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
+        """The layer of ``get_config()``'s ``config``, its network rebuilt by Keras."""
         config = dict(config)
         if config.get("network") is not None:
             config["network"] = keras.saving.deserialize_keras_object(config["network"])
