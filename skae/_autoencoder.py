@@ -55,7 +55,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         PCA can have, ``min(n_samples, n_features)``. ``n_components_`` holds the
         result. The default is 2, not PCA's ``None``: a code as wide as the data
         leaves an autoencoder nothing to compress, at the highest cost; 2 gives a
-        code to plot, as scikit-learn's manifold learners do by default.
+        code to plot, as scikit-learn's manifold learners do by default. PCA's
+        ``n_components=0`` (no component: every row reconstructed as the mean) is an
+        ``InvalidParameterError``: a Keras layer needs at least one unit.
 
     encoder, decoder : keras.Model, callable or None, default=None
         The user's own networks; ``None`` builds skae's (see

@@ -118,3 +118,9 @@ def test_mle_on_a_streamed_memmap_is_a_clear_error(tmp_path, monkeypatch):
         AutoencoderTransformer("mle", **QUICK).fit(mm)
     ae = AutoencoderTransformer(None, init="pca", hidden_layer_sizes=())
     assert ae.fit(mm).n_components_ == min(X.shape)
+
+
+def test_zero_components_is_a_clear_error():
+    # PCA takes 0 (the mean alone); Keras layers need a unit, so skae says so.
+    with pytest.raises(InvalidParameterError, match="'n_components' parameter"):
+        AutoencoderTransformer(0).fit(X)
