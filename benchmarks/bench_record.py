@@ -14,9 +14,15 @@ stalls (``keras.callbacks.ReduceLROnPlateau``), and a wall-clock budget (a callb
 that stops training; ``--budget-s``), and prints the squared error per test image,
 the held-out R^2, the epochs and the fit time beside PCA's.
 
-Usage: ``python benchmarks/bench_record.py [--model mlp|conv] [--budget-s 1800]
-[--max-iter 200] [--write]``. MNIST is read from ``--data-dir`` or
-``$SKAE_DATA_DIR`` (default ``../shared/data``).
+The record is beaten by ``--model conv --filters 32 64`` (2026-11-29, 2-core CPU: 2.89
+per test image, held-out R^2 0.9452, early stopping after 61 epochs, 835 s of fit):
+``conv_encoder((28, 28), filters=(32, 64))`` and ``conv_decoder((28, 28),
+filters=(64, 32))``, 30 code units, ``init="random"``, batch 128, Adam at 1e-3 halved
+on plateaus.
+
+Usage: ``python benchmarks/bench_record.py [--model mlp|conv] [--filters 32 64]
+[--noise 0.0] [--budget-s 1800] [--max-iter 200] [--write]``. MNIST is read from
+``--data-dir`` or ``$SKAE_DATA_DIR`` (default ``../shared/data``).
 """
 
 import argparse
