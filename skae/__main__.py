@@ -185,7 +185,7 @@ def _parser(prog):
     return parser
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Help with each option's default, where it has one."""
 
     def _get_help_string(self, action):

@@ -65,18 +65,25 @@ def compare_with_pca(estimator, X, X_test=None, n_components=(2, 8, 16)):
 def compare_one(estimator, n_components, X, X_test=None):
     """One record of :func:`compare_with_pca`, and the fitted clone of ``estimator``."""
     row = {"n_components": int(n_components)}
-    fitted = None
     for prefix, model in (("pca", PCA()), ("ae", clone(estimator))):
-        model.set_params(n_components=n_components)
-        start = time.perf_counter()
-        model.fit(X)
-        row[f"{prefix}_fit_seconds"] = time.perf_counter() - start
-        row[f"{prefix}_explained_variance"] = estimator_r2(model, X)
-        row[f"{prefix}_test_r2"] = (
-            np.nan if X_test is None else estimator_r2(model, X_test)
+        fitted, seconds, train_r2, test_r2 = fit_and_score(
+            model, n_components, X, X_test
         )
-        fitted = model
+        row[f"{prefix}_fit_seconds"] = seconds
+        row[f"{prefix}_explained_variance"] = train_r2
+        row[f"{prefix}_test_r2"] = test_r2
     return row, fitted
+
+
+def fit_and_score(model, n_components, X, X_test=None):
+    """``(model, fit seconds, R^2 on X, R^2 on X_test or nan)`` after fitting
+    ``model`` (not cloned) with ``n_components`` on ``X``."""
+    model.set_params(n_components=n_components)
+    start = time.perf_counter()
+    model.fit(X)
+    seconds = time.perf_counter() - start
+    test_r2 = np.nan if X_test is None else estimator_r2(model, X_test)
+    return model, seconds, estimator_r2(model, X), test_r2
 
 
 COLUMNS = [

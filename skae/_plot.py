@@ -7,10 +7,11 @@ Each Display holds what it draws, computed by ``from_estimator`` or
 """
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._compare import compare_one
+from ._compare import fit_and_score
 
 
 def check_matplotlib_support(caller):
@@ -142,9 +143,11 @@ class ExplainedVarianceDisplay:
         )
         train, test = {}, {}
         for name, estimator in models:
-            records = [compare_one(estimator, k, X, X_test)[0] for k in n_components]
-            train[name] = [r["ae_explained_variance"] for r in records]
-            test[name] = [r["ae_test_r2"] for r in records]
+            scores = [
+                fit_and_score(clone(estimator), k, X, X_test)[2:] for k in n_components
+            ]
+            train[name] = [train_r2 for train_r2, _ in scores]
+            test[name] = [test_r2 for _, test_r2 in scores]
         display = cls(n_components, train, None if X_test is None else test)
         return display.plot(ax=ax)
 
