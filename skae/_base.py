@@ -13,6 +13,7 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.utils import assert_all_finite
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -400,8 +401,20 @@ class _BaseAutoencoder(
             The code of each row, float32 for float32 input and float64 otherwise.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._current_forward().encode(X, X.dtype)
+        # The forward pass checks for NaN and infinity in its first layer's output
+        # where it can (one pass over the rows fewer), else in X, with
+        # scikit-learn's error either way.
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            ensure_all_finite=False,
+        )
+        return self._current_forward().encode(X, X.dtype, check=self._check_finite)
+
+    def _check_finite(self, X):
+        assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.

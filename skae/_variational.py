@@ -158,8 +158,9 @@ class _VariationalInference(Inference):
         super().__init__(encoder, decoder, n_features, n_components)
         self.posterior = self.encode
 
-        def encode(X, dtype):
-            return np.ascontiguousarray(self.posterior(X, dtype)[:, :n_components])
+        def encode(X, dtype, check=None):
+            posterior = self.posterior(X, dtype, check=check)
+            return np.ascontiguousarray(posterior[:, :n_components])
 
         self.encode = encode
 

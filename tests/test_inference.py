@@ -147,3 +147,47 @@ def test_float32_rows_at_extreme_scales_are_computed_in_float64(digits):
     assert codes.dtype == np.float32
     assert_allclose(codes, ae.transform(X.astype(np.float64)), rtol=1e-6, atol=1e-6)
     assert np.abs(codes).max() > 1  # codes in standardised units, not flushed to 0
+
+
+@pytest.mark.parametrize("hidden", [(), (16, 8)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_transform_reads_the_rows_once_and_still_refuses_nan_and_inf(
+    digits, hidden, dtype
+):
+    # transform checks for NaN and infinity in the first affine map's output, not
+    # in X (a second pass over the rows), and asks for the check of X only where
+    # that output is not finite. Digits' first pixel is 0 in every row, so PCA's
+    # linear map gives it no weight at all: a NaN there must still show.
+    from skae import AutoencoderTransformer
+
+    ae = AutoencoderTransformer(
+        4, hidden_layer_sizes=hidden, max_iter=1, random_state=0
+    ).fit(digits)
+    encode = ae._forward.encode
+    assert encode._screens
+    if not hidden:
+        assert not np.any(encode.linear[0][0])  # the first pixel has no weight
+    checked = []
+    X = digits[:40].astype(dtype)
+    assert_allclose(encode(X, dtype, check=checked.append), ae.transform(X))
+    assert checked == []  # finite rows: X is not read again
+    for column in (0, 30):
+        for bad, message in [(np.nan, "NaN"), (np.inf, "infinity")]:
+            X_bad = X.copy()
+            X_bad[7, column] = bad
+            encode(X_bad, dtype, check=checked.append)
+            assert checked.pop() is X_bad
+            with pytest.raises(ValueError, match=f"Input X contains {message}"):
+                ae.transform(X_bad)
+
+
+def test_rows_that_overflow_the_code_are_not_refused(digits):
+    # A finite row whose code overflows float32 makes the screen ask for the check
+    # of X, which passes: the code is inf, as PCA's would be.
+    from skae import AutoencoderTransformer
+
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=(), random_state=0).fit(digits)
+    X = np.full((2, 64), 3e38, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        codes = ae.transform(X)
+    assert not np.isfinite(codes).all()
