@@ -162,7 +162,10 @@ def _parser(prog):
         "--random-state", type=int, default=0, help="seed of the split and the fits"
     )
     compare.add_argument(
-        "--max-iter", type=_positive_int, default=200, help="epochs at most per fit"
+        "--max-iter",
+        type=_positive_int_or_auto,
+        default="auto",
+        help="epochs at most per fit, or 'auto' (the estimator's rule)",
     )
     compare.add_argument(
         "--format", choices=FORMATS, default="table", help="how to print the results"
@@ -205,6 +208,10 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
     return value
+
+
+def _positive_int_or_auto(text):
+    return text if text == "auto" else _positive_int(text)
 
 
 def _prog():

@@ -1,6 +1,7 @@
 """What skae's estimators share: the atomic fit, early-stopping rows, MLPRegressor's
 training attributes, the ordering of code units, fast inference and pickling."""
 
+import collections
 import pickle
 from numbers import Integral, Real
 
@@ -26,6 +27,23 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._inference import Inference, standardized_decoding
 from ._objectives import r2_from_sums, reconstruction_r2, standardization
 from ._warnings import warn
+
+# From this many training rows, the 'auto' training settings switch from training to
+# convergence (200 epochs, early stopping) to a budget of about this many gradient
+# steps with a cosine-decayed learning rate (see AutoencoderTransformer).
+LARGE_DATA_ROWS = 20_000
+LARGE_DATA_STEPS = 6_000
+
+
+class TrainingSettings(
+    collections.namedtuple(
+        "TrainingSettings", ["max_iter", "batch_size", "learning_rate", "cosine"]
+    )
+):
+    """Resolved epochs, batch size and learning rate of a fit; ``cosine``: the
+    learning rate decays along a cosine over the epochs, and reaching ``max_iter``
+    is the plan, not a failure to converge."""
+
 
 # Rows used to split the training R^2 among components; see explained_variance_ratio_.
 _EV_MAX_SAMPLES = 2000
@@ -121,6 +139,36 @@ class _BaseAutoencoder(
             return mean, scale, False
         self._warn_no_variance(X.shape[0])
         return mean, np.float64(1.0), True
+
+    def _training_settings(self, n_rows):
+        """The :class:`TrainingSettings` of a fit on ``n_rows`` training rows
+        (``None``: rows that come in batches, as ``partial_fit``'s), with the
+        ``'auto'`` values of ``max_iter``, ``batch_size`` and ``learning_rate``
+        resolved as :class:`~skae.AutoencoderTransformer` documents them."""
+        large = n_rows is not None and n_rows >= LARGE_DATA_ROWS
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = 128 if large else 64
+        max_iter = self.max_iter
+        if max_iter == "auto":
+            max_iter = 200
+            if large:  # a budget of gradient steps, in whole epochs
+                steps_per_epoch = -(-n_rows // min(batch_size, n_rows))
+                max_iter = max(1, -(-LARGE_DATA_STEPS // steps_per_epoch))
+        learning_rate, cosine = self.learning_rate, False
+        if learning_rate == "auto":
+            learning_rate, cosine = (2e-3, True) if large else (3e-3, False)
+        return TrainingSettings(max_iter, batch_size, learning_rate, cosine)
+
+    def _training_params(self, settings):
+        """The estimator's parameters as :func:`skae._training.train` takes them,
+        with the resolved ``settings`` (a :class:`TrainingSettings`)."""
+        return {
+            **self.get_params(deep=False),
+            "max_iter": settings.max_iter,
+            "batch_size": settings.batch_size,
+            "cosine": settings.cosine,
+        }
 
     def _warn_no_variance(self, n_samples):
         warn(
@@ -261,9 +309,10 @@ class _BaseAutoencoder(
                 "are its figures.",
                 ConvergenceWarning,
             )
-        elif not (history.converged or history.interrupted):
+        elif not (history.converged or history.interrupted or history.planned):
             warn(
-                f"Maximum iterations ({self.max_iter}) reached and the optimization "
+                f"Maximum iterations ({len(history.loss_curve)}) reached and the "
+                "optimization "
                 "hasn't converged yet.",
                 ConvergenceWarning,
             )

@@ -12,6 +12,46 @@ which is ``explained_variance_ratio_.sum()`` for PCA on its training data.
 
 import numpy as np
 
+# Values per chunk of rows in the passes below: 4 MiB of float64, so that no pass
+# over a large X allocates a temporary as large as X (MNIST's 60,000 rows would take
+# 376 MB each, and the page faults of such temporaries cost more than the arithmetic).
+_CHUNK_VALUES = 2**19
+
+
+def _row_chunks(X):
+    """Slices of ``X``'s rows, about ``_CHUNK_VALUES`` values each."""
+    step = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
+    return [slice(start, start + step) for start in range(0, X.shape[0], step)]
+
+
+def _peak(X, shift=None):
+    """``max(|X - shift|)`` (``shift`` a row, or none), chunk by chunk."""
+    peak = 0.0
+    for rows in _row_chunks(X):
+        part = X[rows] if shift is None else X[rows] - shift
+        peak = max(peak, float(np.max(np.abs(part), initial=0.0)))
+    return peak
+
+
+def _sum_of_squares(X, shift=None, exponent=0):
+    """``sum(((X - shift) * 2**-exponent)**2)`` in float64, chunk by chunk."""
+    total = 0.0
+    for rows in _row_chunks(X):
+        part = X[rows].astype(np.float64)
+        if shift is not None:
+            part -= shift
+        if exponent:
+            part = np.ldexp(part, -exponent, out=part)
+        total += _squares_sum(part)
+    return total
+
+
+def _squares_sum(part):
+    """``sum(part**2)``, squaring in place: NumPy's pairwise sum, whose result does
+    not depend on the number of BLAS threads (``numpy.dot``'s does, so a joblib or
+    Dask worker, which runs BLAS on one thread, would differ in the last bits)."""
+    return float(np.sum(np.square(part, out=part)))
+
 
 def standardization(X):
     """Per-feature mean and one scale ``s`` (root mean feature variance) of ``X``.
@@ -20,7 +60,7 @@ def standardization(X):
     the range where squares are safe are first brought near 1 by a power of two,
     which is exact. ``s`` (a ``numpy.float64``) is 0 for data without variance.
     """
-    peak = float(np.max(np.abs(X))) if X.size else 0.0
+    peak = _peak(X) if X.size else 0.0
     if peak == 0.0:
         return np.zeros(X.shape[1]), np.float64(0.0)
     exponent = 0
@@ -29,20 +69,24 @@ def standardization(X):
         X = np.ldexp(X, -exponent)
     # In float64 for float32 rows too, whose squares underflow below about 1e-19.
     mean = X.mean(axis=0, dtype=np.float64)
-    scale = np.sqrt(X.var(axis=0, dtype=np.float64).mean())
+    scale = np.sqrt(_sum_of_squares(X, mean) / X.size)  # mean feature variance
     return np.ldexp(mean, exponent), np.float64(np.ldexp(scale, exponent))
 
 
 def standardize(X, mean, scale):
     """``(X - mean) / scale`` in float64, checked to fit the network's float32."""
+    X_std = np.empty(X.shape)
+    limit = np.finfo(np.float32).max
     with np.errstate(over="ignore", invalid="ignore"):
-        X_std = (X - mean) / scale
-    if not np.all(np.abs(X_std) <= np.finfo(np.float32).max):
-        raise ValueError(
-            "X cannot be standardised into float32, the precision the network "
-            "computes in: (X - mean) / scale overflows. Rescale or clip the "
-            "columns whose values reach the limits of float64."
-        )
+        for rows in _row_chunks(X):
+            part = np.subtract(X[rows], mean, out=X_std[rows])
+            part /= scale
+            if not np.max(np.abs(part), initial=0.0) <= limit:
+                raise ValueError(
+                    "X cannot be standardised into float32, the precision the "
+                    "network computes in: (X - mean) / scale overflows. Rescale or "
+                    "clip the columns whose values reach the limits of float64."
+                )
     return X_std
 
 
@@ -60,14 +104,20 @@ def r2_from_sums(residual_ss, total_ss):
 def reconstruction_r2(X, X_hat):
     """Variance-weighted R^2 of the reconstruction ``X_hat`` of ``X``.
 
-    Both sums of squares are taken on rows divided by a power of two near the data's
-    spread, so the ratio is the same for ``c * X`` and ``c * X_hat`` at any scale.
+    Both sums of squares are taken in float64 on rows divided by a power of two near
+    the data's spread, so the ratio is the same for ``c * X`` and ``c * X_hat`` at
+    any scale.
     """
-    centered = X - X.mean(axis=0)
-    peak = float(np.max(np.abs(centered))) if X.size else 0.0
+    mean = X.mean(axis=0, dtype=np.float64)
+    peak = _peak(X, mean) if X.size else 0.0
     exponent = int(np.frexp(peak)[1]) if peak > 0 else 0
-    total_ss = np.sum(np.square(np.ldexp(centered, -exponent)))
-    residual_ss = np.sum(np.square(np.ldexp(X - X_hat, -exponent)))
+    total_ss = _sum_of_squares(X, mean, exponent)
+    residual_ss = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for rows in _row_chunks(X):
+            part = np.subtract(X[rows], X_hat[rows], dtype=np.float64)
+            part = np.ldexp(part, -exponent, out=part)
+            residual_ss += _squares_sum(part)
     return r2_from_sums(residual_ss, total_ss)
 
 

@@ -17,6 +17,7 @@ when the starting weights were returned.
 
 import collections
 import contextlib
+import math
 import threading
 
 import numpy as np
@@ -37,6 +38,8 @@ class History:
         # Set when Ctrl-C ended the run; the weights are then chosen as at any end.
         self.interrupted = False
         self.kept_initial = False  # the weights training started from were returned
+        # All max_iter epochs ran as planned (a budget, with a decaying learning rate).
+        self.planned = False
 
 
 def make_epoch_function(
@@ -253,16 +256,17 @@ def train(
     reuse_key, build = reuse
     if strategy is not None:
         run_epoch = make_distributed_epoch_function(strategy, core, optimizer, *rest)
-        return _train_epochs(core, run_epoch, *epochs, traced_errors=False)
+        return _train_epochs(core, optimizer, run_epoch, *epochs, traced_errors=False)
     if reuse_key is None:
-        return _train_epochs(core, make_epoch_function(core, optimizer, *rest), *epochs)
+        run_epoch = make_epoch_function(core, optimizer, *rest)
+        return _train_epochs(core, optimizer, run_epoch, *epochs)
 
     def make(core, optimizer):
         return make_epoch_function(core, optimizer, *rest)
 
     key = (reuse_key, X.shape[1], batch_size)
-    with _TRAINERS.lent(key, core, optimizer, build, make) as (work_core, run_epoch):
-        return _train_epochs(work_core, run_epoch, *epochs)
+    with _TRAINERS.lent(key, core, optimizer, build, make) as work:
+        return _train_epochs(*work, *epochs)
 
 
 class _Trainers:
@@ -291,8 +295,8 @@ class _Trainers:
 
     @contextlib.contextmanager
     def lent(self, key, core, optimizer, build, make):
-        """Yield ``(work_core, run_epoch)`` holding ``core``'s and ``optimizer``'s
-        values; copy the values back on a normal exit."""
+        """Yield ``(work_core, work_optimizer, run_epoch)`` holding ``core``'s and
+        ``optimizer``'s values; copy the values back on a normal exit."""
         with self._lock:
             pair = self._kept.pop(key, None)
         if pair is None or not (
@@ -306,7 +310,7 @@ class _Trainers:
         work_core, work_optimizer, run_epoch = pair
         _copy_values(core.variables, work_core.variables)
         _copy_values(optimizer.variables, work_optimizer.variables)
-        yield work_core, run_epoch
+        yield work_core, work_optimizer, run_epoch
         _copy_values(work_core.variables, core.variables)
         _copy_values(work_optimizer.variables, optimizer.variables)
         with self._lock:
@@ -332,6 +336,7 @@ def _copy_values(sources, targets):
 
 def _train_epochs(
     core,
+    optimizer,
     run_epoch,
     X,
     X_val,
@@ -343,7 +348,12 @@ def _train_epochs(
     score_name,
     traced_errors=True,
 ):
-    """The epochs of :func:`train`, with ``run_epoch`` traced on ``core``.
+    """The epochs of :func:`train`, with ``run_epoch`` traced on ``core`` and
+    ``optimizer``.
+
+    With ``params["cosine"]``, the optimizer's learning rate decays from its value
+    along a cosine over the ``max_iter`` epochs (epoch ``e`` at ``0.5 * (1 +
+    cos(pi * e / max_iter))`` of it), and is set back to its value at the end.
 
     ``traced_errors`` says whether ``run_epoch`` can compute the errors of the
     weights on rows outside training (as its validation figures, with no training
@@ -392,13 +402,16 @@ def _train_epochs(
             return r2_from_sums(error, val_total_ss)
 
     tol, patience = params["tol"], params["n_iter_no_change"]
+    max_iter, cosine = params["max_iter"], params.get("cosine", False)
+    if cosine:
+        learning_rate = float(optimizer.learning_rate.numpy())
     callbacks = keras.callbacks.CallbackList(
         params["callbacks"],
         add_history=True,
         add_progbar=bool(params["verbose"]),
         model=model,
         verbose=int(params["verbose"]),
-        epochs=params["max_iter"],
+        epochs=max_iter,
         steps=1,
     )
     history, no_improvement, logs = History(), 0, {}
@@ -410,7 +423,11 @@ def _train_epochs(
         initial_error = training_error()
     model.stop_training = False
     callbacks.on_train_begin()
-    for epoch in range(params["max_iter"]):
+    for epoch in range(max_iter):
+        if cosine:
+            optimizer.learning_rate = (
+                learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / max_iter))
+            )
         try:
             callbacks.on_epoch_begin(epoch)
             loss, val_loss, val_error = one_epoch()
@@ -444,6 +461,10 @@ def _train_epochs(
         if no_improvement > patience or model.stop_training:
             history.converged = True
             break
+    else:
+        history.planned = cosine
+    if cosine:
+        optimizer.learning_rate = learning_rate
 
     if early_stopping:
         core.set_weights(best_weights)

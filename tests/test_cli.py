@@ -199,7 +199,7 @@ def test_version_and_help():
     help_text = _run("compare", "--help").stdout
     assert "``" not in _run("--help").stdout + help_text  # no raw RST
     assert help_text.startswith("usage: python -m skae compare")
-    for default in ("(default: 0.25)", "(default: 200)", "(default: table)"):
+    for default in ("(default: 0.25)", "(default: auto)", "(default: table)"):
         assert default in help_text
 
 
