@@ -224,7 +224,9 @@ def train(
 
     ``X_val`` (or ``None``) holds the rows held out for early stopping; it needs at
     least two rows with some variance. ``model`` is what callbacks see (the
-    estimator's ``model_``, which shares ``core``'s weights).
+    estimator's ``model_``, which shares ``core``'s weights). ``params`` are the
+    estimator's, with ``max_iter`` and ``batch_size`` resolved to ints and an
+    optional ``cosine`` (see :func:`_train_epochs`).
 
     ``error_fn(tf, core, X)`` is what judges weights (lower is better): by default
     the sum of squared reconstruction errors, which ``score_fn`` (by default the
