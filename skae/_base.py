@@ -312,8 +312,7 @@ class _BaseAutoencoder(
         elif not (history.converged or history.interrupted or history.planned):
             warn(
                 f"Maximum iterations ({len(history.loss_curve)}) reached and the "
-                "optimization "
-                "hasn't converged yet.",
+                "optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
         self.n_iter_ = len(history.loss_curve)

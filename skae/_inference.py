@@ -228,9 +228,7 @@ class _NumpyPass:
             ops = [_as_float32(op) for op in ([linear] if linear else []) + deep]
             if all(op is not None for op in ops):
                 self._float32 = (ops[0], ops[1:]) if linear else (None, ops)
-        self._screens = all(
-            _screens(*ops) for ops in [(linear, deep), self._float32] if ops
-        )
+        self._screens = _screens(linear, deep)  # the float32 ops have the same form
 
     def __call__(self, X, dtype, check=None):
         """The pass on the rows ``X``, its output of ``dtype``.

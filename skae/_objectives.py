@@ -60,7 +60,7 @@ def standardization(X):
     the range where squares are safe are first brought near 1 by a power of two,
     which is exact. ``s`` (a ``numpy.float64``) is 0 for data without variance.
     """
-    peak = _peak(X) if X.size else 0.0
+    peak = _peak(X)
     if peak == 0.0:
         return np.zeros(X.shape[1]), np.float64(0.0)
     exponent = 0
@@ -109,7 +109,7 @@ def reconstruction_r2(X, X_hat):
     any scale.
     """
     mean = X.mean(axis=0, dtype=np.float64)
-    peak = _peak(X, mean) if X.size else 0.0
+    peak = _peak(X, mean)
     exponent = int(np.frexp(peak)[1]) if peak > 0 else 0
     total_ss = _sum_of_squares(X, mean, exponent)
     residual_ss = 0.0
