@@ -41,6 +41,15 @@ def _logistic(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _silu(x):
+    # x / (1 + exp(-x)) in two passes over a buffer; where exp(-x) overflows to inf
+    # (x below about -88 in float32), x / inf is -0, as x * sigmoid(x) is nearly.
+    with np.errstate(over="ignore"):
+        denominator = np.exp(np.negative(x))
+    denominator += 1
+    return np.divide(x, denominator, out=denominator)
+
+
 def _elu(x, alpha=1.0):
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
@@ -71,8 +80,8 @@ _ACTIVATIONS = {
     "gelu": _gelu,
     "softplus": _softplus,
     "softsign": lambda x: x / (1 + np.abs(x)),
-    "silu": lambda x: x * _logistic(x),
-    "swish": lambda x: x * _logistic(x),
+    "silu": _silu,
+    "swish": _silu,
     "leaky_relu": lambda x: np.where(x > 0, x, 0.2 * x),  # Keras's default slope
     "relu6": lambda x: np.clip(x, 0, 6),
     "exponential": np.exp,

@@ -101,17 +101,23 @@ def r2_from_sums(residual_ss, total_ss):
     return float(1.0 - residual_ss / total_ss)
 
 
-def reconstruction_r2(X, X_hat):
+def reconstruction_r2(X, X_hat, scale=None):
     """Variance-weighted R^2 of the reconstruction ``X_hat`` of ``X``.
 
     Both sums of squares are taken in float64 on rows divided by a power of two near
     the data's spread, so the ratio is the same for ``c * X`` and ``c * X_hat`` at
-    any scale.
+    any scale. ``scale``, where known, is :func:`standardization`'s of ``X`` (its
+    root mean feature variance, positive): the total sum of squares is then
+    ``scale**2 * X.size``, without three passes over ``X``.
     """
-    mean = X.mean(axis=0, dtype=np.float64)
-    peak = _peak(X, mean)
-    exponent = int(np.frexp(peak)[1]) if peak > 0 else 0
-    total_ss = _sum_of_squares(X, mean, exponent)
+    if scale is None:
+        mean = X.mean(axis=0, dtype=np.float64)
+        peak = _peak(X, mean)
+        exponent = int(np.frexp(peak)[1]) if peak > 0 else 0
+        total_ss = _sum_of_squares(X, mean, exponent)
+    else:
+        exponent = int(np.frexp(scale)[1])
+        total_ss = float(np.ldexp(scale, -exponent)) ** 2 * X.size
     residual_ss = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
         for rows in _row_chunks(X):

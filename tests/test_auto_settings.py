@@ -1,5 +1,6 @@
 """The 'auto' epochs, batch size and learning rate: convergence on small data, a
-budget of gradient steps with a cosine-decayed learning rate on large data."""
+budget of gradient steps with a scheduled learning rate (a warm-up epoch, then a cosine
+decay) on large data."""
 
 import math
 import warnings
@@ -16,9 +17,11 @@ from skae import AutoencoderTransformer, _base
     [
         (1_617, (200, 64, 3e-3, False)),  # digits' training rows: the former defaults
         (19_999, (200, 64, 3e-3, False)),
-        (20_000, (39, 128, 2e-3, True)),  # 157 steps an epoch
-        (54_000, (15, 128, 2e-3, True)),  # MNIST's training rows: 422 steps an epoch
-        (768_000, (1, 128, 2e-3, True)),
+        (20_000, (36, 128, 3e-3, True)),  # 157 steps an epoch
+        (54_000, (14, 128, 3e-3, True)),  # MNIST's training rows: 422 steps an epoch
+        (716_800, (1, 128, 3e-3, True)),  # 5,600 steps an epoch
+        (716_799, (1, 128, 3e-3, True)),
+        (716_671, (2, 128, 3e-3, True)),  # 5,599 steps an epoch
         (None, (200, 64, 3e-3, False)),  # partial_fit's batches
     ],
 )
@@ -28,10 +31,10 @@ def test_auto_settings_follow_the_documented_rule(n_rows, expected):
 
 def test_given_settings_are_kept_and_auto_ones_follow_them():
     ae = AutoencoderTransformer(batch_size=256, learning_rate=1e-2)
-    # 211 steps of 256 rows an epoch: 29 epochs for about 6,000 steps.
-    assert ae._training_settings(54_000) == (29, 256, 1e-2, False)
+    # 211 steps of 256 rows an epoch: 27 epochs for about 5,600 steps.
+    assert ae._training_settings(54_000) == (27, 256, 1e-2, False)
     ae.set_params(max_iter=7, learning_rate="auto")
-    assert ae._training_settings(54_000) == (7, 256, 2e-3, True)
+    assert ae._training_settings(54_000) == (7, 256, 3e-3, True)
 
 
 def test_small_data_fit_as_with_the_former_defaults(digits):
@@ -58,7 +61,7 @@ class _LearningRates:
         return Recorder()
 
 
-def test_large_data_spend_a_budget_with_a_cosine_decayed_rate(digits, monkeypatch):
+def test_large_data_spend_a_budget_with_a_scheduled_rate(digits, monkeypatch):
     # The thresholds lowered so that digits count as large data: 1,617 training
     # rows in batches of 128 make 13 steps an epoch, and 100 steps 8 epochs.
     monkeypatch.setattr(_base, "LARGE_DATA_ROWS", 1_000)
@@ -69,12 +72,13 @@ def test_large_data_spend_a_budget_with_a_cosine_decayed_rate(digits, monkeypatc
         warnings.simplefilter("error", ConvergenceWarning)  # the budget is the plan
         ae = AutoencoderTransformer(4, **params).fit(digits)
     assert ae.n_iter_ == len(ae.loss_curve_) == 8
-    expected = [2e-3 * 0.5 * (1 + math.cos(math.pi * e / 8)) for e in range(8)]
-    assert_allclose(recorder.rates, expected, rtol=1e-6)
+    # A warm-up epoch at half the rate, then a cosine over the other 7 epochs.
+    decay = [0.5 * (1 + math.cos(math.pi * e / 7)) for e in range(7)]
+    assert_allclose(recorder.rates, [3e-3 * f for f in [0.5, *decay]], rtol=1e-6)
     # The optimizer of model_ is back at the start of the schedule, so that
     # partial_fit and model_.fit train on at that rate.
     rate = float(ae.model_.optimizer.learning_rate.numpy())
-    assert rate == pytest.approx(2e-3)
+    assert rate == pytest.approx(3e-3)
     # Bit-identical again with the same seed, also on the kept, traced trainer
     # that fits without callbacks use.
     again = AutoencoderTransformer(4, **{**params, "callbacks": None})

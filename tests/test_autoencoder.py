@@ -175,8 +175,11 @@ def test_loss_curve_is_fraction_of_variance_unexplained(digits_split):
 
 
 def test_convergence_warning_and_stopping(small_data):
+    # From a random start, two epochs improve on it without converging.
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(2\\)"):
-        AutoencoderTransformer(2, max_iter=2, random_state=0).fit(small_data)
+        AutoencoderTransformer(2, max_iter=2, init="random", random_state=0).fit(
+            small_data
+        )
     # A loose tol stops well before max_iter, without a warning.
     ae = AutoencoderTransformer(
         2, max_iter=500, tol=10.0, n_iter_no_change=2, early_stopping=False
@@ -263,3 +266,12 @@ def test_reload_weights_after_other_weight_changes(digits_split):
         ae.transform(X32), np.asarray(ae.encoder_(X32)), rtol=1e-5, atol=1e-5
     )
     assert not np.allclose(ae.transform(X_test), before)
+
+
+def test_the_default_silu_beats_relu_held_out_on_digits(digits_split):
+    X_train, X_test = digits_split
+    silu = AutoencoderTransformer(8, random_state=0).fit(X_train)
+    relu = AutoencoderTransformer(8, activation="relu", random_state=0).fit(X_train)
+    assert silu.get_params()["activation"] == "silu"
+    # Measured: 0.8414 against 0.8299.
+    assert silu.score(X_test) > relu.score(X_test) + 0.005

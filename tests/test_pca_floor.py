@@ -105,3 +105,38 @@ def test_never_below_pca_where_nothing_beats_pca(seed, shape, k, early_stopping)
     # float32 weights round PCA's solution; measured within 4e-16 of its figure.
     assert ae.score(X) >= pca_ev - 1e-9
     assert ae.explained_variance_ratio_.sum() == pytest.approx(ae.score(X), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_never_below_pca_on_float32_rows(seed):
+    # Float32 rows are scored in float32 after training, unless that figure lies
+    # near PCA's: there, as on Gaussian data, the float64 pass decides the floor.
+    X = np.random.RandomState(seed).normal(size=(120, 10)).astype(np.float32)
+    ae = AutoencoderTransformer(2, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # PCA kept: a warning
+        ae.fit(X)
+    pca_ev = PCA(2).fit(X.astype(np.float64)).explained_variance_ratio_.sum()
+    assert ae.score(X) >= pca_ev - 1e-9
+
+
+def test_float32_rows_are_scored_in_float32_away_from_the_floor(
+    digits_split, monkeypatch
+):
+    X_train = digits_split[0].astype(np.float32)
+    score = AutoencoderTransformer._score
+    dtypes = []
+
+    def spy(self, X, dtype=np.float64, scale=None):
+        dtypes.append(np.dtype(dtype))
+        return score(self, X, dtype, scale)
+
+    monkeypatch.setattr(AutoencoderTransformer, "_score", spy)
+    ae = AutoencoderTransformer(
+        8, hidden_layer_sizes=(32,), max_iter=20, random_state=0
+    ).fit(X_train)
+    assert dtypes == [np.float32]  # one pass, in the rows' precision
+    # The explained variance it gives agrees with the float64 score.
+    assert ae.explained_variance_ratio_.sum() == pytest.approx(
+        score(ae, X_train), rel=1e-6
+    )
