@@ -1,6 +1,8 @@
 """AutoencoderTransformer: a Keras autoencoder with PCA's interface."""
 
+import collections
 import contextlib
+import itertools
 from numbers import Integral, Real
 
 import numpy as np
@@ -282,7 +284,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
         ``model_`` is compiled with the optimizer used in training and ``loss``
         (``'mse'`` there is in squared units of ``X``), so ``model_.fit(X, X)``
         trains further; ``transform`` follows such training (after other changes to the
-        weights, call :meth:`reload_weights`).
+        weights, call :meth:`reload_weights`). Where fit trains skae's own networks
+        (no ``encoder`` or ``decoder``) with the default loss, a named optimizer, no
+        callbacks and no strategy, it trains a kept model and keeps only the
+        values of the weights and of the optimizer's state: the three are built
+        from them when first read (about 0.05 s for the default network), which
+        ``transform`` and co., ``score`` and pickling never need.
 
     mean_ : ndarray of shape (n_features,)
         Per-feature mean of the rows passed to ``fit`` (every model; the decoder
@@ -528,69 +535,73 @@ class AutoencoderTransformer(_BaseAutoencoder):
         )
         settings = self._training_settings(X_train.shape[0])
         strategy = resolve_strategy(self.strategy) if trains else None
-        with strategy.scope() if strategy else contextlib.nullcontext():
-            rate = settings.learning_rate
-            loss_fn, optimizer, core = self._build(
-                X.shape[1], n_components, hidden, mean, scale, as_they_are, rng, rate
-            )
-        model, encoder, decoder = self.model_, self.encoder_, self.decoder_
-
-        def start_from_pca(pca, rows):
-            basis = pca_basis(pca, n_components, rng)
-            init_from_pca(encoder, decoder, basis, rows.mean(axis=0))
-            return basis
-
-        history, at_pca = History(), not trains
-        if self.init == "pca" or not trains:
-            # The start is PCA of the training rows only: early stopping then compares
-            # it fairly with later epochs on the validation rows.
-            start = pca
-            if X_val is not None:
-                start = fit_pca(X_train, n_components, rng, **self._pca_options())
-            basis = start_from_pca(start, X_train)
-        if trains:
-            with released_gradient_registrations():
-                history = train(
-                    core,
-                    optimizer,
-                    loss_fn,
-                    X_train.astype(np.float32),
-                    None if X_val is None else X_val.astype(np.float32),
-                    params=self._training_params(settings),
-                    rng=rng,
-                    model=model,
-                    strategy=strategy,
-                    reuse=self._training_reuse(
-                        X.shape[1], n_components, hidden, settings.learning_rate
-                    ),
-                )
-            self._refresh_forward()
-            floor = -np.inf
-            if self.init == "pca":
-                floor = pca.explained_variance_ratio_.sum()
-            r2 = self._training_score(X, floor)
-            if r2 < floor:
-                # The floor: never explain less variance of X than PCA of X.
-                basis, at_pca = start_from_pca(pca, X_std), True
-        if at_pca:
-            self._refresh_forward()
-            r2 = self._score(X)
-        if at_pca:
-            self._take_pca_figures(pca, scale, no_variance)
-        else:
-            self._order_code_units(X, scale, r2, rng)
-        self._finish_fit(
-            history,
-            basis=basis if linear and at_pca else None,
-            code_covariance=(lambda: self._code_covariance(X)) if linear else None,
-            returned_loss=lambda: self._loss_of_returned_weights(
-                r2, loss_fn, core, X_in
-            ),
-            returned_val_score=lambda: self._score(X[val_rows]),
-            trains=trains,
-            at_pca=at_pca,
-            val_rows=val_rows,
+        networks = self._networks(
+            X.shape[1],
+            n_components,
+            hidden,
+            mean,
+            scale,
+            as_they_are,
+            rng,
+            settings,
+            strategy,
         )
+        with networks as (loss_fn, optimizer, core, kept):
+            encoder, decoder = self.encoder_, self.decoder_
+
+            def start_from_pca(pca, rows):
+                basis = pca_basis(pca, n_components, rng)
+                init_from_pca(encoder, decoder, basis, rows.mean(axis=0))
+                return basis
+
+            history, at_pca = History(), not trains
+            if self.init == "pca" or not trains:
+                # The start is PCA of the training rows only: early stopping then
+                # compares it fairly with later epochs on the validation rows.
+                start = pca
+                if X_val is not None:
+                    start = fit_pca(X_train, n_components, rng, **self._pca_options())
+                basis = start_from_pca(start, X_train)
+            if trains:
+                with released_gradient_registrations():
+                    history = train(
+                        core,
+                        optimizer,
+                        loss_fn,
+                        X_train.astype(np.float32),
+                        None if X_val is None else X_val.astype(np.float32),
+                        params=self._training_params(settings),
+                        rng=rng,
+                        model=self.model_,
+                        strategy=strategy,
+                        kept=kept,
+                    )
+                self._refresh_forward()
+                floor = -np.inf
+                if self.init == "pca":
+                    floor = pca.explained_variance_ratio_.sum()
+                r2, codes = self._training_score(X, floor)
+                if r2 < floor:
+                    # The floor: never explain less variance of X than PCA of X.
+                    basis, at_pca = start_from_pca(pca, X_std), True
+            if at_pca:
+                self._refresh_forward()
+                r2 = self._score(X)
+                self._take_pca_figures(pca, scale, no_variance)
+            else:
+                self._order_code_units(X, scale, r2, rng, codes=codes)
+            self._finish_fit(
+                history,
+                basis=basis if linear and at_pca else None,
+                code_covariance=(lambda: self._code_covariance(X)) if linear else None,
+                returned_loss=lambda: self._loss_of_returned_weights(
+                    r2, loss_fn, core, X_in
+                ),
+                returned_val_score=lambda: self._score(X[val_rows]),
+                trains=trains,
+                at_pca=at_pca,
+                val_rows=val_rows,
+            )
         return history.interrupted
 
     def _finish_fit(self, history, basis, code_covariance, **record):
@@ -666,88 +677,88 @@ class AutoencoderTransformer(_BaseAutoencoder):
         )
         n_val = 0 if val_rows is None else len(val_rows)
         settings = self._training_settings(n_samples - n_val)
-        rate = settings.learning_rate
-        loss_fn, optimizer, core = self._build(
-            n_features, n_components, hidden, mean, scale, as_they_are, rng, rate
+        networks = self._networks(
+            n_features, n_components, hidden, mean, scale, as_they_are, rng, settings
         )
+        with networks as (loss_fn, optimizer, core, kept):
 
-        def start_from_pca(pca, center):
-            basis = pca_basis(pca, n_components, rng)
-            init_from_pca(self.encoder_, self.decoder_, basis, center)
-            return basis
+            def start_from_pca(pca, center):
+                basis = pca_basis(pca, n_components, rng)
+                init_from_pca(self.encoder_, self.decoder_, basis, center)
+                return basis
 
-        history, at_pca = History(), not trains
-        if needs_pca:
-            basis = start_from_pca(pca_train or pca, center)
+            history, at_pca = History(), not trains
+            if needs_pca:
+                basis = start_from_pca(pca_train or pca, center)
 
-        def score(rows=None):
-            """R^2 of all the rows, or of ``rows`` (in memory), chunk by chunk."""
-            forward = self._current_forward()
+            def score(rows=None):
+                """R^2 of all the rows, or of ``rows`` (in memory), chunk by chunk."""
+                forward = self._current_forward()
 
-            def reconstruct(part):
-                return forward.decode(forward.encode(part, np.float64), np.float64)
+                def reconstruct(part):
+                    return forward.decode(forward.encode(part, np.float64), np.float64)
 
-            if rows is None:
-                return _stream.score(chunks, reconstruct, total_ss, exponent)
-            held = _stream.Chunks(rows)
-            peak = float(np.max(np.abs(rows)))
-            *_, held_ss, held_exponent = _stream.standardization(held, peak)
-            return _stream.score(held, reconstruct, held_ss, held_exponent)
+                if rows is None:
+                    return _stream.score(chunks, reconstruct, total_ss, exponent)
+                held = _stream.Chunks(rows)
+                peak = float(np.max(np.abs(rows)))
+                *_, held_ss, held_exponent = _stream.standardization(held, peak)
+                return _stream.score(held, reconstruct, held_ss, held_exponent)
 
-        def prepare(rows):
-            return rows if as_they_are else (rows - mean) / scale
+            def prepare(rows):
+                return rows if as_they_are else (rows - mean) / scale
 
-        if trains:
-            X_val = None
-            if val_rows is not None:
-                X_val = prepare(X_val_rows).astype(np.float32)
-            with released_gradient_registrations():
-                history = train(
-                    core,
-                    optimizer,
-                    loss_fn,
-                    _stream.TrainingRows(chunks, prepare, val_rows),
-                    X_val,
-                    params=self._training_params(settings),
-                    rng=rng,
-                    model=self.model_,
-                    reuse=self._training_reuse(
-                        n_features, n_components, hidden, settings.learning_rate
-                    ),
+            if trains:
+                X_val = None
+                if val_rows is not None:
+                    X_val = prepare(X_val_rows).astype(np.float32)
+                with released_gradient_registrations():
+                    history = train(
+                        core,
+                        optimizer,
+                        loss_fn,
+                        _stream.TrainingRows(chunks, prepare, val_rows),
+                        X_val,
+                        params=self._training_params(settings),
+                        rng=rng,
+                        model=self.model_,
+                        kept=kept,
+                    )
+                self._refresh_forward()
+                r2 = score()
+                if self.init == "pca" and r2 < pca.explained_variance_ratio_.sum():
+                    all_center = np.zeros(n_features)  # the standardised rows' mean
+                    basis, at_pca = start_from_pca(pca, all_center), True
+            if at_pca:
+                self._refresh_forward()
+                r2 = score()
+                self._take_pca_figures(pca, scale, no_variance)
+            else:
+                sample = np.sort(
+                    rng.choice(n_samples, min(n_samples, 2000), replace=False)
                 )
-            self._refresh_forward()
-            r2 = score()
-            if self.init == "pca" and r2 < pca.explained_variance_ratio_.sum():
-                all_center = np.zeros(n_features)  # the standardised rows' mean
-                basis, at_pca = start_from_pca(pca, all_center), True
-        if at_pca:
-            self._refresh_forward()
-            r2 = score()
-            self._take_pca_figures(pca, scale, no_variance)
-        else:
-            sample = np.sort(rng.choice(n_samples, min(n_samples, 2000), replace=False))
-            total_var = n_features * n_samples / (n_samples - 1)
-            self._order_code_units(
-                chunks.take(sample), scale, r2, rng, total_var=total_var
-            )
-        self._finish_fit(
-            history,
-            basis=basis if linear and at_pca else None,
-            code_covariance=(
-                lambda: _stream.code_covariance(
-                    chunks, lambda rows: self._forward.encode(rows, np.float64)
+                total_var = n_features * n_samples / (n_samples - 1)
+                self._order_code_units(
+                    chunks.take(sample), scale, r2, rng, total_var=total_var
                 )
+            self._finish_fit(
+                history,
+                basis=basis if linear and at_pca else None,
+                code_covariance=(
+                    lambda: _stream.code_covariance(
+                        chunks, lambda rows: self._forward.encode(rows, np.float64)
+                    )
+                )
+                if linear
+                else None,
+                returned_loss=lambda: self._loss_of_returned_weights(
+                    r2, loss_fn, core, _stream.TrainingRows(chunks, prepare)
+                ),
+                returned_val_score=lambda: score(X_val_rows),
+                trains=trains,
+                at_pca=at_pca,
+                val_rows=val_rows,
             )
-            if linear
-            else None,
-            returned_loss=lambda: self._loss_of_returned_weights(
-                r2, loss_fn, core, _stream.TrainingRows(chunks, prepare)
-            ),
-            returned_val_score=lambda: score(X_val_rows),
-            trains=trains,
-            at_pca=at_pca,
-            val_rows=val_rows,
-        )
         return history.interrupted
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -973,23 +984,94 @@ class AutoencoderTransformer(_BaseAutoencoder):
             tied=self.tied_weights,
         )
         model.compile(optimizer=optimizer, loss=self.loss)
+        self._set_networks(model, encoder, decoder, n_components, mean, scale)
+        return loss_fn, optimizer, core
+
+    def _set_networks(self, model, encoder, decoder, n_components, mean, scale):
+        vars(self).pop("_unbuilt", None)  # an earlier fit's
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.n_components_ = n_components
         self.mean_ = mean
         self._scale = scale  # the standardisation's s, which partial_fit keeps
-        return loss_fn, optimizer, core
 
-    def _training_reuse(self, n_features, n_components, hidden, learning_rate):
-        """``(reuse_key, build)`` for :func:`skae._training.train`, or ``(None,
-        None)`` where a kept training pair cannot stand in for this fit's.
+    @contextlib.contextmanager
+    def _networks(
+        self,
+        n_features,
+        n_components,
+        hidden,
+        mean,
+        scale,
+        as_they_are,
+        rng,
+        settings,
+        strategy=None,
+    ):
+        """Yield ``(loss_fn, optimizer, core, kept)`` for a fit, with ``model_``,
+        ``encoder_``, ``decoder_``, ``n_components_`` and ``mean_`` set.
 
-        Only the built-in networks with the default loss qualify: everything the
-        traced epoch depends on beyond the weights' values is then in the key. The
-        user's networks, losses that depend on the data's mean and scale, optimizer
-        objects (their settings) and callbacks (which may read the weights while
-        training runs) train on the estimator's own model.
+        skae's own networks with the default loss, a named optimizer, no callbacks
+        and no strategy are borrowed from the ones kept between fits (``kept``, a
+        :class:`skae._training.KeptNetworks`, with the initial weights and
+        optimizer state a new model would have), and fit keeps the values of their
+        weights (``_unbuilt``), from which ``model_`` and co. are built on first
+        access. Other fits build their own (``kept`` is ``None``).
         """
-        from ._network import build_autoencoder, keras_activation
+        from ._network import reseed, reseed_noise, set_standardization
+        from ._training import KEPT
+
+        networks = None
+        if strategy is None:
+            networks = self._built_in(n_features, n_components, hidden)
+        if networks is None:
+            with strategy.scope() if strategy else contextlib.nullcontext():
+                built = self._build(
+                    n_features,
+                    n_components,
+                    hidden,
+                    mean,
+                    scale,
+                    as_they_are,
+                    rng,
+                    settings.learning_rate,
+                )
+            yield (*built, None)
+            return
+        # The draws of _build, in its order.
+        seeds = iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4))
+        _, noise_seed = self._noise_setting(rng)
+        loss_fn = make_loss(self.loss, mean, scale)
+
+        def build():
+            optimizer = self._keras_setting(
+                "optimizer", make_optimizer, self.optimizer, settings.learning_rate
+            )
+            return networks.build(np.zeros(n_features), 1.0, optimizer)
+
+        with KEPT.borrowed(networks, build) as kept:
+            reseed(kept.encoder, kept.decoder, seeds)
+            set_standardization(kept.encoder, kept.decoder, mean, scale)
+            reseed_noise(kept.core, noise_seed)
+            kept.reset_optimizer(settings.learning_rate)
+            self._set_networks(
+                kept.model, kept.encoder, kept.decoder, n_components, mean, scale
+            )
+            yield loss_fn, kept.optimizer, kept.core, kept
+            self._unbuilt = UnbuiltNetworks(
+                networks._replace(learning_rate=settings.learning_rate),
+                mean,
+                scale,
+                [weight.numpy() for weight in kept.model.weights],
+                [variable.numpy() for variable in kept.optimizer.variables],
+            )
+            del self.model_, self.encoder_, self.decoder_
+
+    def _built_in(self, n_features, n_components, hidden):
+        """The :class:`BuiltInNetworks` of a fit (with no ``learning_rate``), or
+        ``None`` where it does not train skae's own networks with the default
+        loss, a named optimizer and no callbacks (which may read the weights
+        while training runs)."""
+        from ._network import keras_activation
 
         if (
             self.encoder is not None
@@ -998,39 +1080,22 @@ class AutoencoderTransformer(_BaseAutoencoder):
             or not (isinstance(self.loss, str) and self.loss in MSE_NAMES)
             or not isinstance(self.optimizer, (str, type))
         ):
-            return None, None
-        activation = keras_activation(self.activation)
-        noise = float(self.noise)
-        key = (
-            n_components,
-            tuple(hidden),
-            activation,
-            self.optimizer,
-            noise,
-            float(self.sparsity),
-            bool(self.tied_weights),
+            return None
+        activation = self._keras_setting(
+            "activation", keras_activation, self.activation
         )
-        try:
-            hash(key)
-        except TypeError:  # an unhashable activation
-            return None, None
-
-        def build():
-            *_, core = build_autoencoder(
-                n_features,
-                n_components,
-                hidden,
-                activation,
-                np.zeros(n_features),
-                1.0,
-                seeds=iter(range(2 * len(hidden) + 4)),
-                noise=(noise, 0 if noise else None),
-                sparsity=self.sparsity,
-                tied=self.tied_weights,
-            )
-            return core, make_optimizer(self.optimizer, learning_rate)
-
-        return ("AutoencoderTransformer", *key), build
+        return BuiltInNetworks(
+            n_features=n_features,
+            n_components=n_components,
+            hidden=tuple(hidden),
+            activation=activation,
+            noise=float(self.noise),
+            sparsity=float(self.sparsity),
+            tied=bool(self.tied_weights),
+            optimizer=self.optimizer,
+            learning_rate=None,
+            loss=self.loss,
+        )
 
     def _noise_setting(self, rng):
         """``(stddev, seed)`` of the training noise; a seed is drawn only with noise."""
@@ -1165,3 +1230,74 @@ class AutoencoderTransformer(_BaseAutoencoder):
         X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
         with np.errstate(over="ignore"):
             return -np.mean((X - X_hat) ** 2, axis=1)
+
+
+class BuiltInNetworks(
+    collections.namedtuple(
+        "BuiltInNetworks",
+        [
+            "n_features",
+            "n_components",
+            "hidden",
+            "activation",
+            "noise",
+            "sparsity",
+            "tied",
+            "optimizer",
+            "learning_rate",
+            "loss",
+        ],
+    )
+):
+    """What skae's own networks are built from besides the data: the arguments of
+    :func:`skae._network.build_autoencoder` and of ``compile``. Hashable: fits
+    with equal ones (``learning_rate=None``) borrow the same kept networks."""
+
+    def build(self, mean, scale, optimizer):
+        """``(model, encoder, decoder, core, optimizer)``, compiled with the
+        Keras ``optimizer``."""
+        from ._network import build_autoencoder
+
+        model, encoder, decoder, core = build_autoencoder(
+            self.n_features,
+            self.n_components,
+            self.hidden,
+            self.activation,
+            mean,
+            scale,
+            seeds=itertools.repeat(0),  # weights set afterwards
+            noise=(self.noise, 0 if self.noise else None),
+            sparsity=self.sparsity,
+            tied=self.tied,
+        )
+        model.compile(optimizer=optimizer, loss=self.loss)
+        return model, encoder, decoder, core, optimizer
+
+
+class UnbuiltNetworks:
+    """A fitted model's Keras objects as the values of their weights.
+
+    Fits that train skae's own networks on kept ones (see
+    :meth:`AutoencoderTransformer._networks`) leave this; ``model_``,
+    ``encoder_`` and ``decoder_`` are built from it on first access, and it is
+    what pickles. ``weights`` are ``model_.weights``' values, ``optimizer_state``
+    those of the variables of its optimizer, built on the training core's.
+    """
+
+    def __init__(self, networks, mean, scale, weights, optimizer_state):
+        self.networks, self.mean, self.scale = networks, mean, scale
+        self.weights, self.optimizer_state = weights, optimizer_state
+
+    def build(self):
+        """``(model, encoder, decoder)`` with these values."""
+        optimizer = make_optimizer(self.networks.optimizer, self.networks.learning_rate)
+        model, encoder, decoder, core, optimizer = self.networks.build(
+            self.mean, self.scale, optimizer
+        )
+        model.set_weights(self.weights)
+        optimizer.build(core.trainable_variables)
+        for variable, value in zip(
+            optimizer.variables, self.optimizer_state, strict=True
+        ):
+            variable.assign(value)
+        return model, encoder, decoder

@@ -57,6 +57,37 @@ _KERAS_KINDS = {
 }
 
 
+class _KerasAttribute:
+    """``model_``, ``encoder_`` or ``decoder_``: where fit kept only the values of
+    the weights (``_unbuilt``, see :class:`skae._autoencoder.UnbuiltNetworks`),
+    the three Keras models are built from them on first access."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self
+        state = vars(estimator)
+        if self.name not in state and "_unbuilt" in state:
+            model, encoder, decoder = state["_unbuilt"].build()
+            state.update(model_=model, encoder_=encoder, decoder_=decoder)
+            del state["_unbuilt"]
+            estimator._forward_history = getattr(model, "history", None)
+        try:
+            return state[self.name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(estimator).__name__!r} object has no attribute {self.name!r}"
+            ) from None
+
+    def __set__(self, estimator, value):
+        vars(estimator)[self.name] = value
+
+    def __delete__(self, estimator):
+        del vars(estimator)[self.name]
+
+
 class _BaseAutoencoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
@@ -68,6 +99,9 @@ class _BaseAutoencoder(
     """
 
     _inference_class = Inference  # what runs transform and co.
+    model_ = _KerasAttribute()
+    encoder_ = _KerasAttribute()
+    decoder_ = _KerasAttribute()
 
     # The parameters both estimators take; each adds its own.
     _parameter_constraints: dict = {
@@ -344,17 +378,22 @@ class _BaseAutoencoder(
                 f"features, n_features={n_features}."
             )
 
-    def _order_code_units(self, X, scale, r2, rng, reorder=True, total_var=None):
+    def _order_code_units(
+        self, X, scale, r2, rng, reorder=True, total_var=None, codes=None
+    ):
         """Order code units by explained variance (unless ``reorder`` is false) and
         set the explained_variance_*. The NumPy forward pass must be current.
 
         ``total_var`` is the rows' total variance (``ddof=1``) in units of
         ``scale**2``; by default that of the rows ``scale`` was computed from.
+        ``codes``, where given, are the float64 codes of ``X``.
         """
-        rows = X
+        rows, Z = X, codes
         if X.shape[0] > _EV_MAX_SAMPLES:
             rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
-        Z = self._forward.encode(rows, np.float64)
+            Z = None
+        if Z is None:
+            Z = self._forward.encode(rows, np.float64)
         standardized = standardized_decoding(self.decoder_)
         if standardized is None:
 
@@ -414,7 +453,11 @@ class _BaseAutoencoder(
     def _current_forward(self):
         # Every model_.fit() installs a new History object on model_.history: a check
         # that costs nanoseconds, where reading a TensorFlow variable costs ~20 us.
-        if getattr(self.model_, "history", None) is not self._forward_history:
+        # A model not built yet (see _KerasAttribute) has not been trained since.
+        model = vars(self).get("model_")
+        if model is not None and (
+            getattr(model, "history", None) is not self._forward_history
+        ):
             self._refresh_forward()
         return self._forward
 
@@ -489,12 +532,17 @@ class _BaseAutoencoder(
         return self._current_forward().decode(X, X.dtype)
 
     def _score(self, X, dtype=np.float64, scale=None):
+        return self._score_and_codes(X, dtype, scale)[0]
+
+    def _score_and_codes(self, X, dtype=np.float64, scale=None):
         forward = self._current_forward()
-        X_hat = forward.decode(forward.encode(X, dtype), dtype)
-        return reconstruction_r2(X, X_hat, scale)
+        codes = forward.encode(X, dtype)
+        return reconstruction_r2(X, forward.decode(codes, dtype), scale), codes
 
     def _training_score(self, X, floor):
-        """R^2 of the rows ``X`` that fit standardised, to compare with ``floor``.
+        """``(r2, codes)``: R^2 of the rows ``X`` that fit standardised, to compare
+        with ``floor``, and their float64 codes where it computed them (for
+        :meth:`_order_code_units`), else ``None``.
 
         Float32 rows are reconstructed in float32, as ``transform`` computes them
         (the sums of squares are float64): on MNIST half the time of the float64
@@ -505,8 +553,8 @@ class _BaseAutoencoder(
         if X.dtype == np.float32:
             r2 = self._score(X, np.float32, self._scale)
             if np.isfinite(r2) and not abs(r2 - floor) <= 1e-4:
-                return r2
-        return self._score(X, scale=self._scale)
+                return r2, None
+        return self._score_and_codes(X, scale=self._scale)
 
     @property
     def _n_features_out(self):
@@ -516,7 +564,8 @@ class _BaseAutoencoder(
         # Keras pickles model_ natively; the encoder and decoder live inside it and are
         # taken back out on load, so the three keep sharing their weights. Keras
         # finds skae's layers by registered name, so the model travels as bytes that
-        # __setstate__ loads once skae.layers is imported.
+        # __setstate__ loads once skae.layers is imported. Where fit kept only the
+        # values of the weights (_unbuilt), those travel, and the load builds on them.
         state = dict(super().__getstate__())  # object's is the live __dict__
         # partial_fit's traced epoch is traced again after loading.
         dropped = ("encoder_", "decoder_", "_forward", "_forward_history")
@@ -532,7 +581,9 @@ class _BaseAutoencoder(
 
             state = {**state, "model_": pickle.loads(state["model_"])}
         super().__setstate__(state)
-        if "model_" in state:
+        if "_unbuilt" in state:
+            self._refresh_forward()  # builds the Keras models from the values
+        elif "model_" in state:
             self.encoder_, self.decoder_ = self.model_.layers[0], self.model_.layers[-1]
             if getattr(self, "tied_weights", False):  # not in Keras's saved model
                 from ._network import tie

@@ -41,13 +41,14 @@ def _logistic(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def _silu(x):
-    # x / (1 + exp(-x)) in two passes over a buffer; where exp(-x) overflows to inf
-    # (x below about -88 in float32), x / inf is -0, as x * sigmoid(x) is nearly.
+def _silu(x, spare):
+    # x / (1 + exp(-x)) in place, the denominator in the spare buffer; where exp(-x)
+    # overflows to inf (x below about -88 in float32), x / inf is -0, as
+    # x * sigmoid(x) is nearly.
     with np.errstate(over="ignore"):
-        denominator = np.exp(np.negative(x))
-    denominator += 1
-    return np.divide(x, denominator, out=denominator)
+        np.exp(np.negative(x, out=spare), out=spare)
+    spare += 1
+    return np.divide(x, spare, out=x)
 
 
 def _elu(x, alpha=1.0):
@@ -69,7 +70,8 @@ def _softplus(x):
     return np.logaddexp(0, x)
 
 
-# Keras's activations by the name a Dense layer's config gives, in NumPy (float64).
+# Keras's activations by the name a Dense layer's config gives, in NumPy (float64);
+# silu (and its other name, swish) works in a spare buffer: see _activation.
 _ACTIVATIONS = {
     "linear": lambda x: x,
     "relu": _relu,
@@ -80,8 +82,6 @@ _ACTIVATIONS = {
     "gelu": _gelu,
     "softplus": _softplus,
     "softsign": lambda x: x / (1 + np.abs(x)),
-    "silu": _silu,
-    "swish": _silu,
     "leaky_relu": lambda x: np.where(x > 0, x, 0.2 * x),  # Keras's default slope
     "relu6": lambda x: np.clip(x, 0, 6),
     "exponential": np.exp,
@@ -90,15 +90,22 @@ _ACTIVATIONS = {
 
 
 def _activation(name):
-    """The NumPy activation for a Keras name (``None`` for the identity); else
-    Keras's own, run in float64."""
+    """The NumPy activation for a Keras name, ``f(x, spare)`` with ``spare`` a
+    buffer of ``x``'s shape and dtype that it may use and ``x`` one that it may
+    overwrite (``None`` for the identity); else Keras's own, run in float64."""
     if name == "linear":
         return None
-    if name in _ACTIVATIONS:
-        return _ACTIVATIONS[name]
-    keras = import_keras()
-    function = keras.activations.get(name)
-    return lambda x: keras.ops.convert_to_numpy(function(x))
+    if name in ("silu", "swish"):
+        return _silu
+    function = _ACTIVATIONS.get(name)
+    if function is None:
+        keras = import_keras()
+        keras_function = keras.activations.get(name)
+
+        def function(x):
+            return keras.ops.convert_to_numpy(keras_function(x))
+
+    return lambda x, spare: function(x)
 
 
 def _identity_at_inference(keras):
@@ -239,7 +246,7 @@ class _NumpyPass:
                 self._float32 = (ops[0], ops[1:]) if linear else (None, ops)
         self._screens = _screens(linear, deep)  # the float32 ops have the same form
 
-    def __call__(self, X, dtype, check=None):
+    def __call__(self, X, dtype, check=None, scratch=None):
         """The pass on the rows ``X``, its output of ``dtype``.
 
         ``check(X)``, where given, raises if ``X`` holds NaN or infinity. Where the
@@ -248,19 +255,23 @@ class _NumpyPass:
         a row reaches that output whatever the BLAS, so the pass does not read
         the input a second time for the check (a third of ``PCA.transform``'s
         time in bulk); a finite output of overflowing rows passes the check.
+
+        ``scratch``, a dict, keeps the intermediate buffers for the caller's next
+        calls (see :func:`_forward`); by default they serve this call's chunks.
         """
+        scratch = {} if scratch is None else scratch
         if check is not None and not self._screens:
             check(X)
             check = None
         if X.dtype == np.float32 and dtype == np.float32 and self._float32:
-            out, finite = self._in_float32(X, screen=check is not None)
+            out, finite = self._in_float32(X, check is not None, scratch)
         else:
-            out, finite = self._in_float64(X, dtype, screen=check is not None)
+            out, finite = self._in_float64(X, dtype, check is not None, scratch)
         if not finite:
             check(X)
         return out
 
-    def _in_float64(self, X, dtype, screen):
+    def _in_float64(self, X, dtype, screen, scratch):
         out = np.empty((X.shape[0], self.n_out), dtype=dtype)
         rows = min(_CHUNK_ROWS, X.shape[0])
         x = np.empty((rows, X.shape[1]))
@@ -269,12 +280,14 @@ class _NumpyPass:
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             n = min(_CHUNK_ROWS, X.shape[0] - start)
             np.copyto(x[:n], X[start : start + n])
-            result, finite = _forward(self.linear, self.deep, x[:n], y[:n], screen)
+            result, finite = _forward(
+                self.linear, self.deep, x[:n], y[:n], screen, scratch
+            )
             out[start : start + n] = result
             all_finite &= finite
         return out, all_finite
 
-    def _in_float32(self, X, screen):
+    def _in_float32(self, X, screen, scratch):
         linear, deep = self._float32
         out = np.empty((X.shape[0], self.n_out), dtype=np.float32)
         widest = max(
@@ -287,7 +300,7 @@ class _NumpyPass:
             if deep and deep[0][0] is None:  # an activation first would work in place
                 x = x.copy()
             y = out[start : start + step]
-            result, finite = _forward(linear, deep, x, y, screen)
+            result, finite = _forward(linear, deep, x, y, screen, scratch)
             if result is not y:
                 y[...] = result
             all_finite &= finite
@@ -305,12 +318,18 @@ def _screens(linear, deep):
     return first is not None and first[0] is not None
 
 
-def _forward(linear, deep, x, y, screen=False):
-    """The ops on the rows ``x``; the linear map's result goes into ``y``.
+def _forward(linear, deep, x, y, screen=False, scratch=None):
+    """The ops on the rows ``x``; the linear map's result goes into ``y``, as does
+    the chain's where there is no linear map.
 
     Returns the result and, with ``screen``, whether the first affine map's output
-    is finite (else ``True``).
+    is finite (else ``True``). Every other intermediate result goes into a buffer
+    of ``scratch`` (a dict, see :func:`_buffer`), so that chunks of rows and
+    repeated calls reuse the memory: a new array costs its page faults, which
+    took longer here than the products and activations on digits-sized chunks.
     """
+    if scratch is None:
+        scratch = {}
     finite = True
     if linear:  # first: the chain below may work in place on x
         kernel, bias, _ = linear
@@ -318,18 +337,40 @@ def _forward(linear, deep, x, y, screen=False):
         y += bias
         finite = not screen or bool(np.isfinite(y).all())
     h = x
+    last = max((i for i, op in enumerate(deep) if op[0] is not None), default=-1)
     for i, (kernel, bias, act) in enumerate(deep):
         if kernel is not None:
-            h = h @ kernel + bias
+            if i == last and not linear:
+                out = y
+            else:
+                dtype = np.result_type(h.dtype, kernel.dtype)
+                out = _buffer(scratch, i, len(h), kernel.shape[1], dtype)
+            h = np.matmul(h, kernel, out=out)
+            h += bias
             if screen and not linear and i == 0:
                 finite = bool(np.isfinite(h).all())
         if act is not None:
-            h = act(h)
+            h = act(h, _buffer(scratch, "spare", len(h), h.shape[1], h.dtype))
     if not linear:
         return h, finite
     if deep:
         y += h
     return y, finite
+
+
+def _buffer(scratch, key, rows, width, dtype):
+    """An uninitialised ``(rows, width)`` array of ``dtype``: the first rows of the
+    one kept in the dict ``scratch`` under ``key`` (and these), made anew where
+    that one is too small or of another width or dtype."""
+    kept = scratch.get(key)
+    if (
+        kept is None
+        or len(kept) < rows
+        or kept.shape[1] != width
+        or kept.dtype != dtype
+    ):
+        kept = scratch[key] = np.empty((rows, width), dtype)
+    return kept[:rows]
 
 
 class _TracedPass:
@@ -367,7 +408,9 @@ def standardized_decoding(decoder):
 
     For measuring what each code unit explains: in standardised units, float32
     rounds the reconstructions relative to the data's spread, not to their mean,
-    and costs a third of float64's time.
+    and costs a third of float64's time. ``decode`` keeps its buffers from call
+    to call (the many decodes of one set of rows that the measure takes), so it
+    serves one thread.
     """
     from .layers import Standardize
 
@@ -382,8 +425,10 @@ def standardized_decoding(decoder):
         return None
     mean, scale = _standardization(last)
 
+    scratch = {}  # one set of buffers for the caller's many calls
+
     def decode(Z):
-        return mirror(np.asarray(Z, dtype=np.float32), np.float32)
+        return mirror(np.asarray(Z, dtype=np.float32), np.float32, scratch=scratch)
 
     return decode, mean, scale
 

@@ -113,12 +113,49 @@ def build_autoencoder(
     decoder = keras.Sequential(decoder_layers, name="decoder")
     if tied:
         tie(encoder, decoder)
-    for layer in (standardize, unstandardize):
-        if layer.built:
-            layer.set_weights([mean, np.asarray(scale)])
+    set_standardization(encoder, decoder, mean, scale)
     model = keras.Sequential([encoder, decoder], name="autoencoder")
     core = training_core(encoder, decoder, scale, as_they_are, noise, sparsity)
     return model, encoder, decoder, core
+
+
+def set_standardization(encoder, decoder, mean, scale):
+    """Give the float64 standardisation at the ends of ``encoder`` and ``decoder``
+    (where a half has one) the training rows' ``mean`` and ``scale``."""
+    from .layers import Standardize
+
+    for layer in (*encoder.layers, *decoder.layers):
+        if isinstance(layer, Standardize):
+            layer.set_weights([mean, np.asarray(scale)])
+
+
+def reseed(encoder, decoder, seeds):
+    """Draw the built-in halves' initial weights from ``seeds`` again.
+
+    The values are those :func:`build_autoencoder` gives from the same seeds:
+    Glorot-uniform kernels, one seed each in the order :func:`built_in_half` draws
+    them (the encoder's half first), and zero biases. So a kept, already traced
+    model (see :class:`skae._training.KeptNetworks`) starts a fit where a new one
+    would. Only for skae's own networks (not a user's, gated).
+    """
+    keras = import_keras()
+    for half in (encoder, decoder):
+        layer = shortcut(half)
+        network = [] if layer.network is None else layer.network.layers
+        for dense in (layer.linear, *network):
+            kernel = keras.initializers.GlorotUniform(seed=int(next(seeds)))
+            dense.kernel.assign(kernel(dense.kernel.shape, dtype=dense.kernel.dtype))
+            dense.bias.assign(np.zeros(dense.bias.shape, dense.bias.dtype))
+
+
+def reseed_noise(core, seed):
+    """Restart the training noise of ``core`` (see :func:`training_core`) from
+    ``seed``, as a noise layer made with that seed starts."""
+    keras = import_keras()
+    for layer in core.layers:
+        if isinstance(layer, keras.layers.GaussianNoise):
+            fresh = keras.random.SeedGenerator(seed)
+            layer.seed_generator.state.assign(fresh.state.value)
 
 
 def training_core(

@@ -271,7 +271,7 @@ def train(
     val_loss_fn=None,
     score_name="val_r2",
     strategy=None,
-    reuse=(None, None),
+    kept=None,
 ):
     """Train ``core`` in place on standardised float32 rows; return a :class:`History`.
 
@@ -290,13 +290,9 @@ def train(
     ``tf.distribute.Strategy`` under whose scope ``core`` and ``optimizer`` were
     made, splits each batch among its replicas.
 
-    With ``reuse=(key, build)``, ``key`` hashable and naming everything the traced
-    epoch depends on beyond the variables' values, the number of features and the
-    batch size, and ``build()`` returning a new ``(core, optimizer)`` pair like
-    the given one, training runs on a pair kept from an earlier fit with the same
-    key, whose epoch function is already traced (see :class:`_Trainers`): the
-    given pair's variables are copied into it, and back when training ends.
-    Callbacks must not then read or write ``model``'s weights during training.
+    ``kept``, a :class:`KeptNetworks` that ``core`` and ``optimizer`` belong to,
+    keeps the traced epoch between fits: the one traced by an earlier fit on it
+    is run, or the one traced now is kept.
     """
     with strategy.scope() if strategy else contextlib.nullcontext():
         optimizer.build(core.trainable_variables)
@@ -308,39 +304,60 @@ def train(
     batch_size = int(min(params["batch_size"], X.shape[0]))  # a Python int for TF
     rest = (loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn)
     epochs = (X, X_val, params, rng, model, error_fn, score_fn, score_name)
-    reuse_key, build = reuse
     if strategy is not None:
         run_epoch = make_distributed_epoch_function(strategy, core, optimizer, *rest)
         return _train_epochs(core, optimizer, run_epoch, *epochs, traced_errors=False)
-    if reuse_key is None:
+    run_epoch = None if kept is None else kept.run_epochs.get(batch_size)
+    if run_epoch is None:
         run_epoch = make_epoch_function(core, optimizer, *rest)
-        return _train_epochs(core, optimizer, run_epoch, *epochs)
-
-    def make(core, optimizer):
-        return make_epoch_function(core, optimizer, *rest)
-
-    key = (reuse_key, X.shape[1], batch_size)
-    with _TRAINERS.lent(key, core, optimizer, build, make) as work:
-        return _train_epochs(*work, *epochs)
+        if kept is not None:
+            kept.keep_epoch(batch_size, run_epoch)
+    return _train_epochs(core, optimizer, run_epoch, *epochs)
 
 
-class _Trainers:
-    """Training pairs kept between fits, with their traced epoch functions.
+class KeptNetworks:
+    """A built-in network, compiled, kept between fits with its traced epochs.
 
-    Tracing a new model's epoch and running it the first time (TensorFlow optimises
-    the graph then) costs 0.5-1.5 s on this project's machines, against
-    milliseconds per epoch on digits-sized data: most of a short fit, and paid by
-    every fit of a grid search. Fits with the same key (the same network and
-    training settings) therefore train on one kept ``(core, optimizer)`` pair,
-    traced once, into which each fit copies its own freshly built, seeded weights
-    and its optimizer's fresh state, and from which it copies the trained ones
-    back. The same graph runs on the same values, so the results are bit-identical
-    to a fit traced afresh.
+    Building and compiling a Keras model, building its optimizer and tracing its
+    epoch (TensorFlow optimises the graph at the first run) cost 0.1-1.5 s on this
+    project's machines, against milliseconds per epoch on digits-sized data: most
+    of a short fit, paid by every fit of a grid search. Fits of skae's own networks
+    with the same settings therefore borrow one kept set (see :class:`_Kept`):
+    each gives it its own seeded initial weights (:func:`skae._network.reseed`),
+    its optimizer a fresh state (:meth:`reset_optimizer`), trains it, and keeps the
+    values it ends with. The same graphs run on the same values, so the results
+    are bit-identical to those of a model built and traced for the fit.
+    """
 
-    A pair serves one fit at a time: a fit that finds its pair busy (another
-    thread) or missing builds a new one, which is kept when it ends. At most
-    ``size`` pairs are kept, the least recently used dropped first, so memory
-    stays flat over any number of fits.
+    def __init__(self, model, encoder, decoder, core, optimizer):
+        self.model, self.encoder, self.decoder = model, encoder, decoder
+        self.core, self.optimizer = core, optimizer
+        optimizer.build(core.trainable_variables)
+        self._fresh_state = [variable.numpy() for variable in optimizer.variables]
+        self.run_epochs = collections.OrderedDict()  # by batch size: see train()
+
+    def keep_epoch(self, batch_size, run_epoch):
+        """Keep ``run_epoch``, traced for ``batch_size``, beside at most 3 more."""
+        self.run_epochs[batch_size] = run_epoch
+        while len(self.run_epochs) > 4:
+            self.run_epochs.popitem(last=False)
+
+    def reset_optimizer(self, learning_rate):
+        """Give the optimizer the state of a new one with ``learning_rate``."""
+        for variable, value in zip(
+            self.optimizer.variables, self._fresh_state, strict=True
+        ):
+            variable.assign(value)
+        self.optimizer.learning_rate = learning_rate
+
+
+class _Kept:
+    """The :class:`KeptNetworks` of recent fits, by what they were built from.
+
+    A set serves one fit at a time: a fit that finds its set busy (another
+    thread) or missing builds a new one, which is kept when the fit ends without
+    an error. At most ``size`` sets are kept, the least recently used dropped
+    first, so memory stays flat over any number of fits.
     """
 
     def __init__(self, size=4):
@@ -349,44 +366,22 @@ class _Trainers:
         self._kept = collections.OrderedDict()
 
     @contextlib.contextmanager
-    def lent(self, key, core, optimizer, build, make):
-        """Yield ``(work_core, work_optimizer, run_epoch)`` holding ``core``'s and
-        ``optimizer``'s values; copy the values back on a normal exit."""
+    def borrowed(self, key, build):
+        """Yield the set kept under the hashable ``key``, or a new one from
+        ``build()`` (which returns :class:`KeptNetworks`'s arguments)."""
         with self._lock:
-            pair = self._kept.pop(key, None)
-        if pair is None or not (
-            _same_layout(pair[0].variables, core.variables)
-            and _same_layout(pair[1].variables, optimizer.variables)
-        ):
+            networks = self._kept.pop(key, None)
+        if networks is None:
             with released_gradient_registrations():
-                work_core, work_optimizer = build()
-                work_optimizer.build(work_core.trainable_variables)
-            pair = (work_core, work_optimizer, make(work_core, work_optimizer))
-        work_core, work_optimizer, run_epoch = pair
-        _copy_values(core.variables, work_core.variables)
-        _copy_values(optimizer.variables, work_optimizer.variables)
-        yield work_core, work_optimizer, run_epoch
-        _copy_values(work_core.variables, core.variables)
-        _copy_values(work_optimizer.variables, optimizer.variables)
+                networks = KeptNetworks(*build())
+        yield networks
         with self._lock:
-            self._kept[key] = pair
+            self._kept[key] = networks
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
 
 
-_TRAINERS = _Trainers()
-
-
-def _same_layout(variables, others):
-    return len(variables) == len(others) and all(
-        tuple(a.shape) == tuple(b.shape) and a.dtype == b.dtype
-        for a, b in zip(variables, others, strict=False)
-    )
-
-
-def _copy_values(sources, targets):
-    for source, target in zip(sources, targets, strict=True):
-        target.assign(source.value)
+KEPT = _Kept()
 
 
 def budget_rate(epoch, n_epochs):

@@ -68,7 +68,7 @@ def build_vae(n_features, n_components, hidden, activation, mean, scale, seeds, 
     layer, ``noise``, holds the decoder's noise variance.
     """
     keras = import_keras()
-    from ._network import built_in_half
+    from ._network import built_in_half, set_standardization
     from .layers import NoiseVariance, Reparameterize, Standardize
 
     def init():
@@ -88,8 +88,7 @@ def build_vae(n_features, n_components, hidden, activation, mean, scale, seeds, 
     decoder = keras.Sequential(
         [keras.Input((n_components,)), reconstruction, from_standard], name="decoder"
     )
-    for layer in (to_standard, from_standard):
-        layer.set_weights([mean, np.asarray(scale)])
+    set_standardization(encoder, decoder, mean, scale)
     model = keras.Sequential([encoder, sample, decoder], name="variational")
     noise = NoiseVariance(_NOISE_FLOOR, name="noise_variance")
     core = keras.Sequential(

@@ -1,6 +1,7 @@
 """What fit returns after training: the best weights, the start's, or the run so far."""
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -104,7 +105,7 @@ def _interrupt_at_epoch(monkeypatch, epoch):
 
     monkeypatch.setattr(_training, "make_epoch_function", make_epoch_function)
     # Fits reuse traced epochs kept from earlier fits: keep none, so this one traces.
-    monkeypatch.setattr(_training, "_TRAINERS", _training._Trainers())
+    monkeypatch.setattr(_training, "KEPT", _training._Kept())
 
 
 @pytest.mark.parametrize("early_stopping", [True, False])
@@ -151,7 +152,9 @@ def test_ctrl_c_before_training_leaves_the_estimator_as_it_was(monkeypatch, smal
     with pytest.raises(KeyboardInterrupt):
         ae.set_params(n_components=3).fit(small_data)
     assert set(vars(ae)) == set(state) and ae.n_components_ == 2
-    assert ae.model_ is state["model_"]
+    params = ae.get_params(deep=False)
+    fitted = {name: value for name, value in state.items() if name not in params}
+    assert all(vars(ae)[name] is value for name, value in fitted.items())
     assert_array_equal(ae.transform(small_data), before)
 
 
@@ -183,31 +186,54 @@ def _weights(ae):
         {},
         {"early_stopping": False},
         {"init": "random", "noise": 0.3, "sparsity": 0.05, "tied_weights": True},
+        {"hidden_layer_sizes": ()},  # nothing trained
+        {"optimizer": "sgd", "learning_rate": 0.01},
     ],
 )
-def test_a_kept_traced_epoch_gives_the_results_of_a_fresh_one(
+def test_kept_networks_give_the_results_of_a_model_built_for_the_fit(
     monkeypatch, digits, params
 ):
-    # Fits with the same network and settings train on one kept, traced pair of
-    # model and optimizer; the results are those of a pair traced afresh.
+    # Fits of skae's own networks train kept, traced ones, which each fit seeds
+    # again, and keep only their values; the results are those of a model built
+    # and traced for the fit, as a fit with a callback trains.
+    import keras
+
     from skae import _training
 
     params = {**FAST, "max_iter": 4, **params}
-    monkeypatch.setattr(_training, "_TRAINERS", _training._Trainers())
-    fresh = AutoencoderTransformer(4, **params).fit(digits)
-    assert len(_training._TRAINERS._kept) == 1
-    AutoencoderTransformer(3, **params).fit(digits[:500])  # another pair between
-    reused = AutoencoderTransformer(4, **params).fit(digits)
-    assert len(_training._TRAINERS._kept) == 2
-    for a, b in zip(_weights(fresh), _weights(reused), strict=True):
+    monkeypatch.setattr(_training, "KEPT", _training._Kept())
+    built = AutoencoderTransformer(
+        4, callbacks=[keras.callbacks.Callback()], **params
+    ).fit(digits)
+    assert "model_" in vars(built) and not _training.KEPT._kept
+    first = AutoencoderTransformer(4, **params).fit(digits)
+    assert len(_training.KEPT._kept) == 1
+    AutoencoderTransformer(3, **params).fit(digits[:500])  # other networks between
+    again = AutoencoderTransformer(4, **params).fit(digits)
+    assert len(_training.KEPT._kept) == 2
+    for kept in (first, again):
+        assert "model_" not in vars(kept)  # built on first access, below
+        assert_array_equal(kept.transform(digits), built.transform(digits))
+        assert kept.score(digits) == built.score(digits)
+        assert "model_" not in vars(kept)  # transform and score need no Keras model
+        assert kept.loss_curve_ == built.loss_curve_
+        for a, b in zip(_weights(built), _weights(kept), strict=True):
+            assert_array_equal(a, b)
+        if built.model_.optimizer.built:  # built by training
+            assert int(kept.model_.optimizer.iterations.numpy()) > 0
+            for a, b in zip(
+                built.model_.optimizer.variables,
+                kept.model_.optimizer.variables,
+                strict=True,
+            ):
+                assert_array_equal(a.numpy(), b.numpy())
+    # What fit kept pickles as it is, and comes back as the same model.
+    unbuilt = AutoencoderTransformer(4, **params).fit(digits)
+    loaded = pickle.loads(pickle.dumps(unbuilt))
+    assert "model_" not in vars(unbuilt)  # pickling needs no Keras model
+    assert_array_equal(loaded.transform(digits), built.transform(digits))
+    for a, b in zip(_weights(built), _weights(loaded), strict=True):
         assert_array_equal(a, b)
-    assert fresh.loss_curve_ == reused.loss_curve_
-    # The optimizer's state comes back to each estimator's own model.
-    assert int(fresh.model_.optimizer.iterations.numpy()) > 0
-    for a, b in zip(
-        fresh.model_.optimizer.variables, reused.model_.optimizer.variables, strict=True
-    ):
-        assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_kept_traced_epochs_are_bounded_and_serve_one_fit_at_a_time(
@@ -217,10 +243,10 @@ def test_kept_traced_epochs_are_bounded_and_serve_one_fit_at_a_time(
 
     from skae import _training
 
-    monkeypatch.setattr(_training, "_TRAINERS", _training._Trainers(size=2))
+    monkeypatch.setattr(_training, "KEPT", _training._Kept(size=2))
     for k in (1, 2, 3, 4):
         AutoencoderTransformer(k, **FAST).fit(digits[:300])
-    assert len(_training._TRAINERS._kept) == 2  # the two used last
+    assert len(_training.KEPT._kept) == 2  # the two used last
     # Two threads fitting the same settings at once: each gets its own pair.
     alone = AutoencoderTransformer(4, **FAST).fit(digits)
     results = [None, None]
