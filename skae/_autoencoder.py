@@ -1065,6 +1065,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 [variable.numpy() for variable in kept.optimizer.variables],
             )
             del self.model_, self.encoder_, self.decoder_
+            if not self._forward.in_numpy:  # it would run the kept model, which
+                self._refresh_forward()  # later fits change: run one of its own
 
     def _built_in(self, n_features, n_components, hidden):
         """The :class:`BuiltInNetworks` of a fit (with no ``learning_rate``), or

@@ -445,3 +445,11 @@ class Inference:
     def __init__(self, encoder, decoder, n_features, n_components):
         self.encode = forward_pass(encoder, n_features)
         self.decode = forward_pass(decoder, n_components)
+
+    @property
+    def in_numpy(self):
+        """Whether both passes are NumPy's, holding copies of the weights (a traced
+        pass runs the Keras model itself)."""
+        return not isinstance(self.encode, _TracedPass) and not isinstance(
+            self.decode, _TracedPass
+        )

@@ -332,3 +332,19 @@ def test_budget_rate_warms_up_then_decays_along_a_cosine(n_epochs, expected):
 
     rates = [budget_rate(e, n_epochs) for e in range(n_epochs)]
     assert_allclose(rates, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_a_traced_forward_pass_never_runs_the_kept_networks(monkeypatch, digits):
+    # Where transform would run the Keras model itself (here forced: no NumPy
+    # mirror), a fit on kept networks takes a model of its own, so that later fits,
+    # which train the kept one, leave its codes as they are.
+    from skae import _inference, _training
+
+    monkeypatch.setattr(_training, "KEPT", _training._Kept())
+    monkeypatch.setattr(_inference, "_mirror", lambda model, unstandardize=True: None)
+    first = AutoencoderTransformer(4, **FAST).fit(digits)
+    codes = first.transform(digits)
+    assert "model_" in vars(first)
+    AutoencoderTransformer(4, **FAST).fit(digits[::-1])  # trains the kept networks
+    assert len(_training.KEPT._kept) == 1
+    assert_array_equal(first.transform(digits), codes)
