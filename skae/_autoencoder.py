@@ -1017,7 +1017,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         weights (``_unbuilt``), from which ``model_`` and co. are built on first
         access. Other fits build their own (``kept`` is ``None``).
         """
-        from ._network import reseed, reseed_noise, set_standardization
+        from ._network import reseed_noise, set_standardization
         from ._training import KEPT
 
         networks = None
@@ -1049,7 +1049,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
             return networks.build(np.zeros(n_features), 1.0, optimizer)
 
         with KEPT.borrowed(networks, build) as kept:
-            reseed(kept.encoder, kept.decoder, seeds)
+            kept.reseed(seeds)
             set_standardization(kept.encoder, kept.decoder, mean, scale)
             reseed_noise(kept.core, noise_seed)
             kept.reset_optimizer(settings.learning_rate)
@@ -1061,8 +1061,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 networks._replace(learning_rate=settings.learning_rate),
                 mean,
                 scale,
-                [weight.numpy() for weight in kept.model.weights],
-                [variable.numpy() for variable in kept.optimizer.variables],
+                *kept.values(),
             )
             del self.model_, self.encoder_, self.decoder_
             if not self._forward.in_numpy:  # it would run the kept model, which

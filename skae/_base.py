@@ -404,10 +404,12 @@ class _BaseAutoencoder(
             decode, mean, unit = standardized
             target = (rows - mean) / unit
             total_ss = float(np.sum(np.square(target - target.mean(axis=0))))
+            residual = np.empty_like(target)  # one buffer for the k + 1 decodes
 
             def r2_of(Z):
+                np.subtract(target, decode(Z), out=residual)
                 return r2_from_sums(
-                    float(np.sum(np.square(target - decode(Z)))), total_ss
+                    float(np.sum(np.square(residual, out=residual))), total_ss
                 )
 
         r2_all = r2_of(Z)

@@ -16,6 +16,9 @@ and last affine maps, as ``PCA.transform`` folds its mean, so float32 results ca
 rounding that PCA's do.
 """
 
+import contextlib
+import threading
+
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow
@@ -29,6 +32,10 @@ _FLOAT32_CHUNK_VALUES = 8 * 2**20
 # Where the standardisation's scale is beyond these bounds, the float32 versions of
 # the folded maps could overflow or underflow: float32 input is computed in float64.
 _FLOAT32_SCALES = (1e-30, 1e30)
+# Intermediate buffers kept between calls (see _ScratchPool): those of at most
+# _POOL_BUFFER_BYTES each, up to _POOL_BYTES in all.
+_POOL_BUFFER_BYTES = 8 * 2**20
+_POOL_BYTES = 48 * 2**20
 
 
 def _relu(x):
@@ -257,9 +264,12 @@ class _NumpyPass:
         time in bulk); a finite output of overflowing rows passes the check.
 
         ``scratch``, a dict, keeps the intermediate buffers for the caller's next
-        calls (see :func:`_forward`); by default they serve this call's chunks.
+        calls (see :func:`_forward`); by default they come from, and go back to,
+        :data:`_POOL`.
         """
-        scratch = {} if scratch is None else scratch
+        if scratch is None:
+            with _POOL.borrowed() as scratch:
+                return self(X, dtype, check, scratch)
         if check is not None and not self._screens:
             check(X)
             check = None
@@ -274,8 +284,8 @@ class _NumpyPass:
     def _in_float64(self, X, dtype, screen, scratch):
         out = np.empty((X.shape[0], self.n_out), dtype=dtype)
         rows = min(_CHUNK_ROWS, X.shape[0])
-        x = np.empty((rows, X.shape[1]))
-        y = np.empty((rows, self.n_out))
+        x = _buffer(scratch, "rows", rows, X.shape[1], np.float64)
+        y = _buffer(scratch, "linear", rows, self.n_out, np.float64)
         all_finite = True
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             n = min(_CHUNK_ROWS, X.shape[0] - start)
@@ -360,17 +370,50 @@ def _forward(linear, deep, x, y, screen=False, scratch=None):
 
 def _buffer(scratch, key, rows, width, dtype):
     """An uninitialised ``(rows, width)`` array of ``dtype``: the first rows of the
-    one kept in the dict ``scratch`` under ``key`` (and these), made anew where
-    that one is too small or of another width or dtype."""
+    one kept in the dict ``scratch`` under ``key``, ``width`` and ``dtype`` (and
+    these), made anew where that one is too small."""
+    key = (key, width, np.dtype(dtype).str)
     kept = scratch.get(key)
-    if (
-        kept is None
-        or len(kept) < rows
-        or kept.shape[1] != width
-        or kept.dtype != dtype
-    ):
+    if kept is None or len(kept) < rows:
         kept = scratch[key] = np.empty((rows, width), dtype)
     return kept[:rows]
+
+
+class _ScratchPool:
+    """The intermediate buffers of the NumPy passes, kept from call to call.
+
+    On this project's (virtual) machines, a new array of a few megabytes costs
+    more to map and first touch than the matrix product that fills it: over the
+    NumPy passes of a default fit on digits, new buffers at each call took about
+    three times as long as kept ones (RESULTS.md). A call borrows the kept
+    buffers (a call made while another thread holds them gets new ones) and
+    gives back those of at most ``_POOL_BUFFER_BYTES``, up to ``_POOL_BYTES`` in
+    all: bulk calls, whose chunks reuse their own buffers, leave nothing kept, and
+    the memory kept is bounded whatever the number of models.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kept = {}
+
+    @contextlib.contextmanager
+    def borrowed(self):
+        with self._lock:
+            scratch, self._kept = self._kept, {}
+        try:
+            yield scratch
+        finally:
+            kept, total = {}, 0
+            for key, buffer in scratch.items():
+                size = buffer.nbytes
+                if size <= _POOL_BUFFER_BYTES and total + size <= _POOL_BYTES:
+                    kept[key], total = buffer, total + size
+            with self._lock:
+                if not self._kept:
+                    self._kept = kept
+
+
+_POOL = _ScratchPool()
 
 
 class _TracedPass:
@@ -408,9 +451,7 @@ def standardized_decoding(decoder):
 
     For measuring what each code unit explains: in standardised units, float32
     rounds the reconstructions relative to the data's spread, not to their mean,
-    and costs a third of float64's time. ``decode`` keeps its buffers from call
-    to call (the many decodes of one set of rows that the measure takes), so it
-    serves one thread.
+    and costs a third of float64's time.
     """
     from .layers import Standardize
 
@@ -425,10 +466,8 @@ def standardized_decoding(decoder):
         return None
     mean, scale = _standardization(last)
 
-    scratch = {}  # one set of buffers for the caller's many calls
-
     def decode(Z):
-        return mirror(np.asarray(Z, dtype=np.float32), np.float32, scratch=scratch)
+        return mirror(np.asarray(Z, dtype=np.float32), np.float32)
 
     return decode, mean, scale
 

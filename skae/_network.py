@@ -19,11 +19,12 @@ uses the float32 core between them on rows standardised by NumPy. Other modules 
 these parts by type (:func:`shortcut`), never by layer name.
 """
 
+import math
 from numbers import Integral
 
 import numpy as np
 
-from ._backend import import_keras
+from ._backend import import_keras, import_tensorflow
 
 # scikit-learn's MLP vocabulary for activations, mapped to Keras's names.
 KERAS_ACTIVATIONS = {
@@ -136,16 +137,88 @@ def reseed(encoder, decoder, seeds):
     Glorot-uniform kernels, one seed each in the order :func:`built_in_half` draws
     them (the encoder's half first), and zero biases. So a kept, already traced
     model (see :class:`skae._training.KeptNetworks`) starts a fit where a new one
-    would. Only for skae's own networks (not a user's, gated).
+    would. Only for skae's own networks (not a user's, gated). A kept model
+    reseeds through :func:`make_reseed`'s single TensorFlow call instead.
     """
     keras = import_keras()
+    for dense in _seeded_layers(encoder, decoder):
+        kernel = keras.initializers.GlorotUniform(seed=int(next(seeds)))
+        dense.kernel.assign(kernel(dense.kernel.shape, dtype=dense.kernel.dtype))
+        dense.bias.assign(np.zeros(dense.bias.shape, dense.bias.dtype))
+
+
+def _seeded_layers(encoder, decoder):
+    """The built-in halves' Dense layers in the order their seeds are drawn."""
+    layers = []
     for half in (encoder, decoder):
         layer = shortcut(half)
-        network = [] if layer.network is None else layer.network.layers
-        for dense in (layer.linear, *network):
-            kernel = keras.initializers.GlorotUniform(seed=int(next(seeds)))
-            dense.kernel.assign(kernel(dense.kernel.shape, dtype=dense.kernel.dtype))
-            dense.bias.assign(np.zeros(dense.bias.shape, dense.bias.dtype))
+        layers += [
+            layer.linear,
+            *([] if layer.network is None else layer.network.layers),
+        ]
+    return layers
+
+
+# Keras casts a seed it takes as a Python int to a TensorFlow seed in ways that
+# differ between versions from this value up (a modulus of 2**31 - 2 in some).
+_TRACED_SEEDS_BELOW = 2**31 - 2
+
+
+def make_reseed(encoder, decoder):
+    """``reseed(seeds)``: :func:`reseed` of these halves as one traced call.
+
+    Drawing a kernel through Keras's initializer costs about 1 ms of eager
+    TensorFlow operations, and a fit of the default network draws eight; the
+    traced call draws and assigns them all in about 1 ms. It runs what Keras's
+    ``GlorotUniform(seed)`` runs on the TensorFlow backend, a stateless uniform
+    draw from the seed ``[seed, 0]`` between ``-limit`` and ``limit``, so the
+    values are Keras's. A draw made beside Keras's when the function is made
+    checks this: where they differ (another Keras), and for seeds that Keras
+    versions cast differently, :func:`reseed` draws instead.
+    """
+    tf = import_tensorflow()
+    keras = import_keras()
+    layers = _seeded_layers(encoder, decoder)
+    limits = []
+    for dense in layers:
+        fan_in, fan_out = dense.kernel.shape  # Keras's VarianceScaling, fan_avg
+        limits.append(math.sqrt(3.0 * (1.0 / max(1.0, (fan_in + fan_out) / 2.0))))
+
+    def draw(dense, limit, seed):
+        dtype = dense.kernel.dtype
+        return tf.random.stateless_uniform(
+            dense.kernel.shape,
+            seed=seed,
+            minval=tf.cast(-limit, dtype),
+            maxval=tf.cast(limit, dtype),
+            dtype=dtype,
+        )
+
+    @tf.function(input_signature=[tf.TensorSpec([len(layers), 2], tf.int32)])
+    @tf.autograph.experimental.do_not_convert
+    def assign(seeds):
+        for i, (dense, limit) in enumerate(zip(layers, limits, strict=True)):
+            dense.kernel.assign(draw(dense, limit, seeds[i]))
+            dense.bias.assign(tf.zeros(dense.bias.shape, dense.bias.dtype))
+
+    # One trace per kept set, by design (see _training.make_epoch_function).
+    assign._omit_frequent_tracing_warning = True
+    probe = layers[0]
+    keras_draw = keras.initializers.GlorotUniform(seed=1)(
+        probe.kernel.shape, dtype=probe.kernel.dtype
+    )
+    same = np.array_equal(
+        np.asarray(keras_draw), draw(probe, limits[0], tf.constant([1, 0])).numpy()
+    )
+
+    def reseed_all(seeds):
+        values = [int(next(seeds)) for _ in layers]
+        if not same or max(values) >= _TRACED_SEEDS_BELOW:
+            reseed(encoder, decoder, iter(values))
+            return
+        assign(tf.constant([[value, 0] for value in values], tf.int32))
+
+    return reseed_all
 
 
 def reseed_noise(core, seed):

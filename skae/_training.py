@@ -330,11 +330,40 @@ class KeptNetworks:
     """
 
     def __init__(self, model, encoder, decoder, core, optimizer):
+        from ._network import make_reseed
+
+        tf = import_tensorflow()
         self.model, self.encoder, self.decoder = model, encoder, decoder
         self.core, self.optimizer = core, optimizer
         optimizer.build(core.trainable_variables)
-        self._fresh_state = [variable.numpy() for variable in optimizer.variables]
+        fresh = [tf.constant(variable.numpy()) for variable in optimizer.variables]
         self.run_epochs = collections.OrderedDict()  # by batch size: see train()
+        # One traced call each (eager, they cost 10-20 ms of a fit's 0.1-0.2 s):
+        self.reseed = make_reseed(encoder, decoder)  # reseed(seeds): new weights
+
+        @tf.function(input_signature=[])
+        @tf.autograph.experimental.do_not_convert
+        def fresh_state():
+            for variable, value in zip(optimizer.variables, fresh, strict=True):
+                variable.assign(value)
+
+        self._fresh_state = fresh_state
+        weights, state = model.weights, optimizer.variables
+
+        @tf.function(input_signature=[])
+        @tf.autograph.experimental.do_not_convert
+        def read():
+            return [v.value for v in weights], [v.value for v in state]
+
+        self._read = read
+        # One trace per kept set, by design (see make_epoch_function).
+        fresh_state._omit_frequent_tracing_warning = True
+        read._omit_frequent_tracing_warning = True
+
+    def values(self):
+        """The values of the model's weights and of the optimizer's variables, as
+        NumPy arrays, read in one call."""
+        return tuple([tensor.numpy() for tensor in part] for part in self._read())
 
     def keep_epoch(self, batch_size, run_epoch):
         """Keep ``run_epoch``, traced for ``batch_size``, beside at most 3 more."""
@@ -344,10 +373,7 @@ class KeptNetworks:
 
     def reset_optimizer(self, learning_rate):
         """Give the optimizer the state of a new one with ``learning_rate``."""
-        for variable, value in zip(
-            self.optimizer.variables, self._fresh_state, strict=True
-        ):
-            variable.assign(value)
+        self._fresh_state()
         self.optimizer.learning_rate = learning_rate
 
 
@@ -483,6 +509,9 @@ def _train_epochs(
     history, no_improvement, logs = History(), 0, {}
 
     initial_weights = best_weights = core.get_weights()
+    # Whether best_weights are the core's weights as they are, which then need no
+    # restoring: until the next epoch, unless a user's callback may change them.
+    best_in_core = False
     if early_stopping:
         history.best_validation_score = score_fn(error(X_val_t))
     else:
@@ -492,6 +521,7 @@ def _train_epochs(
     for epoch in range(max_iter):
         if scheduled:
             optimizer.learning_rate = learning_rate * budget_rate(epoch, max_iter)
+        best_in_core = False
         try:
             callbacks.on_epoch_begin(epoch)
             loss, val_loss, val_error = one_epoch()
@@ -513,6 +543,7 @@ def _train_epochs(
             if score > history.best_validation_score:
                 history.best_validation_score = score
                 best_weights = core.get_weights()
+                best_in_core = not params["callbacks"]
         else:
             improved = loss <= history.best_loss - tol
             history.best_loss = min(history.best_loss, loss)
@@ -531,7 +562,8 @@ def _train_epochs(
         optimizer.learning_rate = learning_rate
 
     if early_stopping:
-        core.set_weights(best_weights)
+        if not best_in_core:
+            core.set_weights(best_weights)
         history.kept_initial = best_weights is initial_weights
     elif not training_error() <= initial_error:
         core.set_weights(initial_weights)

@@ -191,3 +191,36 @@ def test_rows_that_overflow_the_code_are_not_refused(digits):
     with np.errstate(over="ignore", invalid="ignore"):
         codes = ae.transform(X)
     assert not np.isfinite(codes).all()
+
+
+def test_the_passes_keep_their_buffers_between_calls_within_bounds(digits, monkeypatch):
+    # A pass borrows the buffers kept from earlier calls and gives back those of
+    # at most _POOL_BUFFER_BYTES, up to _POOL_BYTES in all; a call made while
+    # they are borrowed (by another thread's call) gets buffers of its own.
+    from skae import AutoencoderTransformer
+
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(16, 8), max_iter=1)
+    ae.set_params(random_state=0).fit(digits)
+    monkeypatch.setattr(_inference, "_POOL", _inference._ScratchPool())
+    pool = _inference._POOL
+    expected = ae.transform(digits)
+    kept = dict(pool._kept)
+    assert kept, "the buffers of a call are kept for the next"
+    assert_allclose(ae.transform(digits), expected, rtol=0, atol=0)
+    assert all(pool._kept[key] is buffer for key, buffer in kept.items())
+    with pool.borrowed() as held:
+        assert held and not pool._kept  # nothing to lend while they are borrowed
+        assert_allclose(ae.transform(digits), expected, rtol=0, atol=0)
+        # Its own buffers, given back while the others are out, are kept instead.
+        assert pool._kept and all(pool._kept[k] is not held[k] for k in pool._kept)
+    # Small bounds: big buffers (a bulk call's) are not kept, nor more in all.
+    bound = 16 * 100 * 8  # 100 rows of 16 float64 values
+    monkeypatch.setattr(_inference, "_POOL_BUFFER_BYTES", bound)
+    monkeypatch.setattr(_inference, "_POOL_BYTES", 3 * bound)
+    for rows in (digits[:100], digits):
+        pool._kept = {}
+        assert_allclose(ae.transform(rows), expected[: len(rows)], rtol=1e-10)
+        sizes = [buffer.nbytes for buffer in pool._kept.values()]
+        assert all(size <= bound for size in sizes) and sum(sizes) <= 3 * bound
+        # 100 rows of 16 are kept; the copy of 100 rows of 64 features is not.
+        assert (bound in sizes) == (len(rows) == 100)

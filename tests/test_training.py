@@ -236,6 +236,65 @@ def test_kept_networks_give_the_results_of_a_model_built_for_the_fit(
         assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("last_seed", [12345, 2**31 - 2])
+def test_the_traced_reseed_draws_what_keras_draws(digits, last_seed, monkeypatch):
+    # Kept networks draw their initial weights in one traced call; the values are
+    # Keras's GlorotUniform(seed)'s, also for a seed whose cast Keras versions
+    # disagree on (then Keras draws them), and where Keras draws differently.
+    import keras
+
+    from skae import _network
+
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=(16, 8), max_iter=1).fit(digits)
+    encoder, decoder = ae.encoder_, ae.decoder_
+    seeds = [7, 0, 2**31 - 3, 99, 5, 6, 8, last_seed]  # one per Dense layer
+
+    def drawn(reseed):
+        for dense in _network._seeded_layers(encoder, decoder):  # unlike any draw
+            dense.kernel.assign(np.zeros(dense.kernel.shape))
+            dense.bias.assign(np.ones(dense.bias.shape))
+        reseed(iter(seeds))
+        return [w.numpy() for w in (*encoder.weights, *decoder.weights)]
+
+    def by_keras(seeds):
+        _network.reseed(encoder, decoder, seeds)
+
+    for a, b in zip(
+        drawn(by_keras), drawn(_network.make_reseed(encoder, decoder)), strict=True
+    ):
+        assert_array_equal(a, b)
+
+    class Shifted(keras.initializers.GlorotUniform):  # as another Keras might
+        def __call__(self, shape, dtype=None):
+            return super().__call__(shape, dtype) + 1.0
+
+    monkeypatch.setattr(keras.initializers, "GlorotUniform", Shifted)
+    for a, b in zip(
+        drawn(by_keras), drawn(_network.make_reseed(encoder, decoder)), strict=True
+    ):
+        assert_array_equal(a, b)
+
+
+def test_a_callback_that_changes_the_weights_does_not_change_the_best_epochs(
+    digits_split,
+):
+    # The best validation epoch's weights are returned even where a callback
+    # overwrites the weights after that epoch.
+    import keras
+
+    class Scramble(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            for weight in self.model.trainable_weights:
+                weight.assign(np.full(weight.shape, 0.5))
+
+    X_train, _ = digits_split
+    params = {**FAST, "max_iter": 1}
+    plain = AutoencoderTransformer(4, **params).fit(X_train)
+    scrambled = AutoencoderTransformer(4, callbacks=[Scramble()], **params)
+    scrambled.fit(X_train)
+    assert_array_equal(scrambled.transform(X_train), plain.transform(X_train))
+
+
 def test_kept_traced_epochs_are_bounded_and_serve_one_fit_at_a_time(
     monkeypatch, digits
 ):
