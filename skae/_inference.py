@@ -383,13 +383,15 @@ class _ScratchPool:
     """The intermediate buffers of the NumPy passes, kept from call to call.
 
     On this project's (virtual) machines, a new array of a few megabytes costs
-    more to map and first touch than the matrix product that fills it: over the
-    NumPy passes of a default fit on digits, new buffers at each call took about
-    three times as long as kept ones (RESULTS.md). A call borrows the kept
-    buffers (a call made while another thread holds them gets new ones) and
-    gives back those of at most ``_POOL_BUFFER_BYTES``, up to ``_POOL_BYTES`` in
-    all: bulk calls, whose chunks reuse their own buffers, leave nothing kept, and
-    the memory kept is bounded whatever the number of models.
+    more to map and first touch than the matrix product that fills it: the
+    float64 encode and decode of digits through the default network took 3-4
+    times as long with new buffers at each call as with kept ones (RESULTS.md).
+    A call borrows the kept buffers (a call made while another thread holds them
+    gets new ones) and gives back those of at most ``_POOL_BUFFER_BYTES``, up to
+    ``_POOL_BYTES`` in all, which replace the kept ones unless another call gave
+    back its own first. A bulk call's large buffers (its chunks reuse them within
+    the call) are dropped, and the memory kept is bounded whatever the number of
+    models.
     """
 
     def __init__(self):
