@@ -5,6 +5,7 @@ from ._builder import ModelBuilder
 from ._compare import compare_with_pca
 from ._conv import conv_decoder, conv_encoder
 from ._plot import CodeScatterDisplay, ExplainedVarianceDisplay, ReconstructionDisplay
+from ._recurrent import recurrent_decoder, recurrent_encoder
 from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0"
@@ -19,5 +20,7 @@ __all__ = [
     "compare_with_pca",
     "conv_decoder",
     "conv_encoder",
+    "recurrent_decoder",
+    "recurrent_encoder",
     "__version__",
 ]
