@@ -16,10 +16,18 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _stream
 from ._backend import import_tensorflow
-from ._base import _BaseAutoencoder, _in_squared_units
+from ._base import (
+    _EV_MAX_SAMPLES,
+    _BaseAutoencoder,
+    _in_squared_units,
+    _Networks,
+    _Plan,
+)
 from ._distribute import STRATEGY_NAMES, resolve_strategy
-from ._objectives import MSE_NAMES, make_loss, make_optimizer, standardize
+from ._objectives import MSE_NAMES, make_loss, make_optimizer
+from ._rows import rows_of
 
 
 class AutoencoderTransformer(_BaseAutoencoder):
@@ -504,262 +512,119 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 "transformer in a Pipeline."
             )
 
-    def _fit(self, X):
-        """Fit; return whether training was interrupted."""
-        from . import _stream
-        from ._network import fit_pca, init_from_pca, pca_basis
-        from ._training import History, released_gradient_registrations, train
+    # The hooks of the fit sequence (skae._base._BaseAutoencoder._fit).
 
-        streamed = self.strategy is None and _stream.streams(X)
-        self._check_whiten()
-        if streamed:
-            return self._fit_streamed(X)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        # What partial_fit kept for the model that an earlier fit built.
-        vars(self).pop("_partial_epoch", None)
-        vars(self).pop("_optimizer_values", None)
-        hidden, custom = self._check_networks(X.shape[1])
-        rng = check_random_state(self.random_state)
-        mean, scale, no_variance = self._standardization(X)
-        X_std = standardize(X, mean, scale)
-        linear = not hidden and not custom
-        # Eckart-Young: PCA's projection is the exact minimum of a linear autoencoder's
-        # squared error, so from init="pca" no epoch runs and no row is held out.
-        # Without variance there is nothing to learn either.
-        trains = not (no_variance or (linear and self.init == "pca"))
-        # The user's networks with init="random" are trained as they are, on X.
-        as_they_are = trains and custom and self.init == "random"
-        X_in = X.astype(np.float32) if as_they_are else X_std
-        val_rows, X_train, X_val, pca, n_components = self._split_and_pca(
-            X_std, X_in, trains, rng
-        )
-        settings = self._training_settings(X_train.shape[0])
-        strategy = resolve_strategy(self.strategy) if trains else None
-        networks = self._networks(
-            X.shape[1],
-            n_components,
-            hidden,
-            mean,
-            scale,
-            as_they_are,
-            rng,
-            settings,
-            strategy,
-        )
-        with networks as (loss_fn, optimizer, core, kept):
-            encoder, decoder = self.encoder_, self.decoder_
+    def _rows(self, X, incremental=False, reset=True):
+        if reset:
+            self._check_whiten()
+        streamed = not incremental and self.strategy is None and _stream.streams(X)
+        return rows_of(self, X, streamed, reset)
 
-            def start_from_pca(pca, rows):
-                basis = pca_basis(pca, n_components, rng)
-                init_from_pca(encoder, decoder, basis, rows.mean(axis=0))
-                return basis
+    def _plan(self, n_features):
+        return _Plan(*self._check_networks(n_features))
 
-            history, at_pca = History(), not trains
-            if self.init == "pca" or not trains:
-                # The start is PCA of the training rows only: early stopping then
-                # compares it fairly with later epochs on the validation rows.
-                start = pca
-                if X_val is not None:
-                    start = fit_pca(X_train, n_components, rng, **self._pca_options())
-                basis = start_from_pca(start, X_train)
-            if trains:
-                with released_gradient_registrations():
-                    history = train(
-                        core,
-                        optimizer,
-                        loss_fn,
-                        X_train.astype(np.float32),
-                        None if X_val is None else X_val.astype(np.float32),
-                        params=self._training_params(settings),
-                        rng=rng,
-                        model=self.model_,
-                        strategy=strategy,
-                        kept=kept,
-                    )
-                self._refresh_forward()
-                floor = -np.inf
-                if self.init == "pca":
-                    floor = pca.explained_variance_ratio_.sum()
-                r2, codes = self._training_score(X, floor)
-                if r2 < floor:
-                    # The floor: never explain less variance of X than PCA of X.
-                    basis, at_pca = start_from_pca(pca, X_std), True
-            if at_pca:
-                self._refresh_forward()
-                r2 = self._score(X)
-                self._take_pca_figures(pca, scale, no_variance)
-            else:
-                self._order_code_units(X, scale, r2, rng, codes=codes)
-            self._finish_fit(
-                history,
-                basis=basis if linear and at_pca else None,
-                code_covariance=(lambda: self._code_covariance(X)) if linear else None,
-                returned_loss=lambda: self._loss_of_returned_weights(
-                    r2, loss_fn, core, X_in
-                ),
-                returned_val_score=lambda: self._score(X[val_rows]),
-                trains=trains,
-                at_pca=at_pca,
-                val_rows=val_rows,
-            )
-        return history.interrupted
-
-    def _finish_fit(self, history, basis, code_covariance, **record):
-        """Set ``components_`` of a linear model (``basis.T`` where fit returns
-        PCA's, else the axes of the codes' covariance, ``None`` for other models)
-        and the training attributes (``record``: :meth:`_record_training`'s)."""
-        vars(self).pop("components_", None)  # from an earlier, linear fit
-        if basis is not None:
-            self.components_ = basis.T
-        elif code_covariance is not None:
-            self.components_ = self._principal_axes(code_covariance())
-        self._record_training(history, **record)
-
-    def _fit_streamed(self, X):
-        """:meth:`_fit` for a ``numpy.memmap``, read a chunk at a time.
-
-        The steps are ``_fit``'s (see :mod:`skae._stream` for how rows are read),
-        with these differences: PCA comes from the rows' covariance, accumulated
-        chunk by chunk; early stopping holds out at most
-        ``_stream.MAX_VALIDATION_ROWS`` rows, drawn at random; each epoch visits
-        the chunks, then the rows within each, in a random order; the code units
-        are ranked on 2,000 rows drawn at random.
-        """
-        from . import _stream
+    def _start(self, networks, pca, center, rng):
+        """Set the linear maps to PCA's projection; return the basis."""
         from ._network import init_from_pca, pca_basis
-        from ._training import History, released_gradient_registrations, train
 
-        if isinstance(self.n_components, str):
-            raise ValueError(
-                f"n_components={self.n_components!r} (Minka's MLE) needs the rows in "
-                "memory; X is a numpy.memmap that fit reads a chunk at a time. Pass "
-                "an int or a float, or np.asarray(X)."
+        basis = pca_basis(pca, self.n_components_, rng)
+        init_from_pca(self.encoder_, self.decoder_, basis, center)
+        return basis
+
+    def _train(self, networks, rows, spec, rng, incremental=False):
+        from ._training import released_gradient_registrations, train
+
+        if incremental:
+            return self._train_one_epoch(rows, rng)
+        X_train, X_val = rows.training_input(spec.as_they_are)
+        with released_gradient_registrations():
+            history = train(
+                networks.core,
+                networks.optimizer,
+                networks.loss_fn,
+                X_train,
+                X_val,
+                config=self._training_config(spec.settings),
+                rng=rng,
+                model=self.model_,
+                strategy=networks.strategy,
+                kept=networks.kept,
             )
+        self._refresh_forward()
+        return history
 
-        # scikit-learn's checks of dtype, shape and n_features_in_, on two rows.
-        validate_data(self, X[:2], dtype=[np.float64, np.float32], ensure_min_samples=2)
-        vars(self).pop("_partial_epoch", None)
-        vars(self).pop("_optimizer_values", None)
-        chunks = _stream.Chunks(X)
-        n_samples, n_features = X.shape
-        hidden, custom = self._check_networks(n_features)
-        rng = check_random_state(self.random_state)
-        peak = _stream.check_finite_and_peak(chunks)
-        mean, scale, total_ss, exponent = _stream.standardization(chunks, peak)
-        no_variance = not scale > 0
-        if no_variance:
-            self._warn_no_variance(n_samples)
-            scale = np.float64(1.0)
-        linear = not hidden and not custom
-        trains = not (no_variance or (linear and self.init == "pca"))
-        as_they_are = trains and custom and self.init == "random"
-        val_rows = None
-        if self.early_stopping and trains:
-            n_val = int(np.ceil(self.validation_fraction * n_samples))
-            n_val = min(n_val, _stream.MAX_VALIDATION_ROWS)
-            if 2 <= n_val < n_samples:
-                val_rows = np.sort(rng.choice(n_samples, n_val, replace=False))
-                X_val_rows = chunks.take(val_rows)
-                if not np.ptp(X_val_rows, axis=0).any():
-                    val_rows = None
-            if val_rows is None:
-                self._warn_too_few_validation_rows(n_samples, n_val)
-        needs_pca = self.init == "pca" or not trains
-        pca = pca_train = None
-        if needs_pca or not isinstance(self.n_components, Integral):
-            pca, pca_train, center = _stream.pca_from_covariances(
-                chunks, mean, scale, self.n_components, val_rows
+    def _floor(self, pca, rows):
+        return pca.explained_variance_ratio_.sum()
+
+    def _training_figure(self, rows, floor):
+        """``(r2, codes)`` of the training rows (see :meth:`_training_score`)."""
+        if rows.in_memory:
+            return self._training_score(rows.X, floor)
+        return rows.score(self._reconstruct), None
+
+    def _reconstruct(self, X):
+        forward = self._current_forward()
+        return forward.decode(forward.encode(X, np.float64), np.float64)
+
+    def _describe(self, rows, spec, pca, at_pca, r2, codes, rng, incremental=False):
+        """The explained variance; return the training R^2 of the weights fit
+        returns."""
+        if incremental:
+            return self._describe_batch(rows, rng)
+        if at_pca:
+            self._refresh_forward()
+            r2 = rows.score(self._reconstruct)
+            self._take_pca_figures(pca, spec.scale, rows.standardizer.no_variance)
+        else:
+            X_rank, total_var = rows.ranking_rows(rng, _EV_MAX_SAMPLES)
+            self._order_code_units(
+                X_rank, spec.scale, r2, rng, total_var=total_var, codes=codes
             )
-        n_components = int(
-            self.n_components
-            if isinstance(self.n_components, Integral)
-            else pca.n_components_
-        )
-        n_val = 0 if val_rows is None else len(val_rows)
-        settings = self._training_settings(n_samples - n_val)
-        networks = self._networks(
-            n_features, n_components, hidden, mean, scale, as_they_are, rng, settings
-        )
-        with networks as (loss_fn, optimizer, core, kept):
+        return r2
 
-            def start_from_pca(pca, center):
-                basis = pca_basis(pca, n_components, rng)
-                init_from_pca(self.encoder_, self.decoder_, basis, center)
-                return basis
-
-            history, at_pca = History(), not trains
-            if needs_pca:
-                basis = start_from_pca(pca_train or pca, center)
-
-            def score(rows=None):
-                """R^2 of all the rows, or of ``rows`` (in memory), chunk by chunk."""
-                forward = self._current_forward()
-
-                def reconstruct(part):
-                    return forward.decode(forward.encode(part, np.float64), np.float64)
-
-                if rows is None:
-                    return _stream.score(chunks, reconstruct, total_ss, exponent)
-                held = _stream.Chunks(rows)
-                peak = float(np.max(np.abs(rows)))
-                *_, held_ss, held_exponent = _stream.standardization(held, peak)
-                return _stream.score(held, reconstruct, held_ss, held_exponent)
-
-            def prepare(rows):
-                return rows if as_they_are else (rows - mean) / scale
-
-            if trains:
-                X_val = None
-                if val_rows is not None:
-                    X_val = prepare(X_val_rows).astype(np.float32)
-                with released_gradient_registrations():
-                    history = train(
-                        core,
-                        optimizer,
-                        loss_fn,
-                        _stream.TrainingRows(chunks, prepare, val_rows),
-                        X_val,
-                        params=self._training_params(settings),
-                        rng=rng,
-                        model=self.model_,
-                        kept=kept,
-                    )
-                self._refresh_forward()
-                r2 = score()
-                if self.init == "pca" and r2 < pca.explained_variance_ratio_.sum():
-                    all_center = np.zeros(n_features)  # the standardised rows' mean
-                    basis, at_pca = start_from_pca(pca, all_center), True
+    def _record_fit(
+        self,
+        history,
+        rows,
+        networks,
+        spec,
+        basis,
+        figure,
+        *,
+        trains,
+        at_pca,
+        incremental=False,
+    ):
+        """``components_`` of a linear model (``basis.T`` where fit returns PCA's,
+        else the axes of the codes' covariance), then the training attributes."""
+        if incremental:
+            return self._record_epoch(history)
+        vars(self).pop("components_", None)  # from an earlier, linear fit
+        if spec.plan.linear:
             if at_pca:
-                self._refresh_forward()
-                r2 = score()
-                self._take_pca_figures(pca, scale, no_variance)
+                self.components_ = basis.T
             else:
-                sample = np.sort(
-                    rng.choice(n_samples, min(n_samples, 2000), replace=False)
+                self.components_ = self._principal_axes(
+                    rows.code_covariance(lambda X: self._forward.encode(X, np.float64))
                 )
-                total_var = n_features * n_samples / (n_samples - 1)
-                self._order_code_units(
-                    chunks.take(sample), scale, r2, rng, total_var=total_var
-                )
-            self._finish_fit(
-                history,
-                basis=basis if linear and at_pca else None,
-                code_covariance=(
-                    lambda: _stream.code_covariance(
-                        chunks, lambda rows: self._forward.encode(rows, np.float64)
-                    )
-                )
-                if linear
-                else None,
-                returned_loss=lambda: self._loss_of_returned_weights(
-                    r2, loss_fn, core, _stream.TrainingRows(chunks, prepare)
-                ),
-                returned_val_score=lambda: score(X_val_rows),
-                trains=trains,
-                at_pca=at_pca,
-                val_rows=val_rows,
-            )
-        return history.interrupted
+        super()._record_fit(
+            history,
+            rows,
+            networks,
+            spec,
+            basis,
+            figure,
+            trains=trains,
+            at_pca=at_pca,
+        )
+
+    def _returned_loss(self, rows, networks, spec, r2):
+        return self._loss_of_returned_weights(
+            r2, networks.loss_fn, networks.core, rows.all_input(spec.as_they_are)
+        )
+
+    def _returned_validation_score(self, rows):
+        return rows.score(self._reconstruct, rows.validation_rows())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -812,21 +677,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 f"set strategy=None (got {self.strategy!r}), or use fit."
             )
         state = self.__dict__.copy()
-        first = not hasattr(self, "model_")
         weights = None
         try:
-            X = validate_data(
-                self,
-                X,
-                dtype=[np.float64, np.float32],
-                reset=first,
-                ensure_min_samples=2 if first else 1,
-            )
-            if first:
-                self._start_partial_fit(X)
-            else:
+            if hasattr(self, "model_"):
                 weights = self._training_state()
-            self._partial_step(X)
+            self._fit(X, incremental=True)
         except BaseException:
             if weights is not None:
                 self._set_training_state(weights)
@@ -835,42 +690,19 @@ class AutoencoderTransformer(_BaseAutoencoder):
             raise
         return self
 
-    def _start_partial_fit(self, X):
-        """Build the model from the first batch, starting at PCA of it."""
-        from ._network import init_from_pca, pca_basis
-        from ._training import make_partial_epoch
-
-        self._check_whiten()
-        hidden, custom = self._check_networks(X.shape[1])
-        rng = check_random_state(self.random_state)
-        mean, scale, _ = self._standardization(X)
-        X_std = standardize(X, mean, scale)
-        pca, n_components = self._pca_and_size(X_std, rng)
-        as_they_are = custom and self.init == "random"
-        settings = self._training_settings(None)
-        rate = settings.learning_rate
-        loss_fn, optimizer, core = self._build(
-            X.shape[1], n_components, hidden, mean, scale, as_they_are, rng, rate
-        )
-        self._partial_epoch = make_partial_epoch(
-            core, optimizer, loss_fn, X.shape[1], settings.batch_size
-        )
-        if self.init == "pca":
-            basis = pca_basis(pca, n_components, rng)
-            init_from_pca(self.encoder_, self.decoder_, basis, X_std.mean(axis=0))
-        self.n_iter_, self.loss_curve_ = 0, []
-        self.best_loss_ = self.validation_scores_ = self.best_validation_score_ = None
-        self._partial_rng = rng
-
-    def _partial_step(self, X):
-        """One epoch over the batch ``X``; then the attributes that describe it."""
-        from ._network import training_core
-        from ._training import make_partial_epoch
-
-        as_they_are = self._as_they_are()
+    def _continued_rng(self):
+        """The generator that partial_fit draws from, kept between its calls."""
         rng = getattr(self, "_partial_rng", None)
         if rng is None:  # after fit, or unpickled
             rng = self._partial_rng = check_random_state(self.random_state)
+        return rng
+
+    def _train_one_epoch(self, rows, rng):
+        """partial_fit's training: one epoch over the rows; a History of it."""
+        from ._network import training_core
+        from ._training import History, make_partial_epoch
+
+        as_they_are = self._as_they_are()
         epoch = getattr(self, "_partial_epoch", None)
         if epoch is None:  # traced once per model, not pickled
             core = training_core(
@@ -887,7 +719,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
             optimizer = self.model_.optimizer
             unbuilt = not optimizer.built
             batch_size = self._training_settings(None).batch_size
-            epoch = make_partial_epoch(core, optimizer, loss_fn, X.shape[1], batch_size)
+            epoch = make_partial_epoch(
+                core, optimizer, loss_fn, rows.n_features, batch_size
+            )
             values = vars(self).pop("_optimizer_values", None)
             if unbuilt and values is not None:
                 # Unpickled by a Keras that does not restore optimizers (3.4): the
@@ -896,23 +730,33 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 for variable, value in zip(optimizer.variables, values, strict=True):
                     variable.assign(value)
             self._partial_epoch = epoch
-        X_std = standardize(X, self.mean_, self._scale)
-        loss = epoch((X if as_they_are else X_std).astype(np.float32), rng)
+        X_in = rows.X if as_they_are else rows.X_std
+        history = History()
+        history.loss_curve.append(epoch(X_in.astype(np.float32), rng))
+        self._refresh_forward()
+        return history
+
+    def _describe_batch(self, rows, rng):
+        """partial_fit's description: the explained variance of the batch, in the
+        units' order (a batch of 1 row leaves it as it was)."""
+        if rows.n_samples >= 2:
+            r2 = self._score(rows.X)
+            total_var = np.var(rows.X_std, axis=0, ddof=1).sum()  # in units of s**2
+            self._order_code_units(
+                rows.X, self._scale, r2, rng, reorder=False, total_var=total_var
+            )
+            if self._is_linear():
+                self.components_ = self._principal_axes(self._code_covariance(rows.X))
+
+    def _record_epoch(self, history):
+        """partial_fit's record: one more entry of the training attributes."""
+        loss = history.loss_curve[-1]
         self.loss_curve_ = [*self.loss_curve_, loss]
         self.n_iter_ += 1
         self.best_loss_ = min(
             loss, np.inf if self.best_loss_ is None else self.best_loss_
         )
         self.validation_scores_ = self.best_validation_score_ = None
-        self._refresh_forward()
-        if X.shape[0] >= 2:
-            r2 = self._score(X)
-            total_var = np.var(X_std, axis=0, ddof=1).sum()  # in units of s**2
-            self._order_code_units(
-                X, self._scale, r2, rng, reorder=False, total_var=total_var
-            )
-            if self._is_linear():
-                self.components_ = self._principal_axes(self._code_covariance(X))
 
     def _is_linear(self):
         """Whether the model is the built-in linear autoencoder."""
@@ -995,19 +839,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self._scale = scale  # the standardisation's s, which partial_fit keeps
 
     @contextlib.contextmanager
-    def _networks(
-        self,
-        n_features,
-        n_components,
-        hidden,
-        mean,
-        scale,
-        as_they_are,
-        rng,
-        settings,
-        strategy=None,
-    ):
-        """Yield ``(loss_fn, optimizer, core, kept)`` for a fit, with ``model_``,
+    def _networks(self, spec, rng, trains, incremental=False):
+        """Yield the :class:`~skae._base._Networks` of a fit, with ``model_``,
         ``encoder_``, ``decoder_``, ``n_components_`` and ``mean_`` set.
 
         skae's own networks with the default loss, a named optimizer, no callbacks
@@ -1018,24 +851,39 @@ class AutoencoderTransformer(_BaseAutoencoder):
         access. Other fits build their own (``kept`` is ``None``).
         """
         from ._network import reseed_noise, set_standardization
-        from ._training import KEPT
+        from ._training import KEPT, make_partial_epoch
 
+        if incremental and spec is None:  # partial_fit trains the model as it is
+            yield _Networks()
+            return
+        n_features, n_components = spec.n_features, spec.n_components
+        hidden, mean, scale = spec.plan.hidden, spec.mean, spec.scale
+        settings = spec.settings
+        strategy = resolve_strategy(self.strategy) if trains else None
         networks = None
-        if strategy is None:
+        if strategy is None and not incremental:
             networks = self._built_in(n_features, n_components, hidden)
         if networks is None:
             with strategy.scope() if strategy else contextlib.nullcontext():
-                built = self._build(
+                loss_fn, optimizer, core = self._build(
                     n_features,
                     n_components,
                     hidden,
                     mean,
                     scale,
-                    as_they_are,
+                    spec.as_they_are,
                     rng,
                     settings.learning_rate,
                 )
-            yield (*built, None)
+            if incremental:  # partial_fit's first call: the model, its epoch kept
+                self._partial_epoch = make_partial_epoch(
+                    core, optimizer, loss_fn, n_features, settings.batch_size
+                )
+                self.n_iter_, self.loss_curve_ = 0, []
+                self.best_loss_ = None
+                self.validation_scores_ = self.best_validation_score_ = None
+                self._partial_rng = rng
+            yield _Networks(core, optimizer, loss_fn, strategy=strategy)
             return
         # The draws of _build, in its order.
         seeds = iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4))
@@ -1056,7 +904,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
             self._set_networks(
                 kept.model, kept.encoder, kept.decoder, n_components, mean, scale
             )
-            yield loss_fn, kept.optimizer, kept.core, kept
+            yield _Networks(kept.core, kept.optimizer, loss_fn, kept=kept)
             self._unbuilt = UnbuiltNetworks(
                 networks._replace(learning_rate=settings.learning_rate),
                 mean,

@@ -13,8 +13,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import assert_all_finite
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -26,6 +25,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._inference import Inference, standardized_decoding
 from ._objectives import r2_from_sums, reconstruction_r2, standardization
+from ._rows import InMemoryRows, Standardizer
+from ._training import History, TrainingConfig
 from ._warnings import warn
 
 # From this many training rows, the 'auto' training settings switch from training to
@@ -44,6 +45,44 @@ class TrainingSettings(
     learning rate follows :func:`skae._training.budget_rate` over the epochs (a
     warm-up, then a cosine decay), and reaching ``max_iter``
     is the plan, not a failure to converge."""
+
+
+class _Plan(collections.namedtuple("_Plan", ["hidden", "custom"])):
+    """The networks of a fit: the built-in hidden layers' sizes and whether the
+    user gave a network; ``linear``: skae's linear autoencoder."""
+
+    @property
+    def linear(self):
+        return not self.hidden and not self.custom
+
+
+class _FitSpec(
+    collections.namedtuple(
+        "_FitSpec",
+        [
+            "plan",
+            "n_features",
+            "n_components",
+            "mean",
+            "scale",
+            "as_they_are",
+            "settings",
+        ],
+    )
+):
+    """What a fit builds and trains, once its rows are standardised."""
+
+
+class _Networks(
+    collections.namedtuple(
+        "_Networks",
+        ["core", "optimizer", "loss_fn", "kept", "strategy", "noise"],
+        defaults=(None, None, None, None, None, None),
+    )
+):
+    """What a fit trains: the training core and its optimizer, the loss, the
+    kept networks it borrowed (see :mod:`skae._training`), the strategy, and a
+    variational model's noise variance layer."""
 
 
 # Rows used to split the training R^2 among components; see explained_variance_ratio_.
@@ -195,15 +234,18 @@ class _BaseAutoencoder(
             learning_rate, scheduled = 3e-3, large
         return TrainingSettings(max_iter, batch_size, learning_rate, scheduled)
 
-    def _training_params(self, settings):
-        """The estimator's parameters as :func:`skae._training.train` takes them,
-        with the resolved ``settings`` (a :class:`TrainingSettings`)."""
-        return {
-            **self.get_params(deep=False),
-            "max_iter": settings.max_iter,
-            "batch_size": settings.batch_size,
-            "scheduled": settings.scheduled,
-        }
+    def _training_config(self, settings):
+        """The :class:`skae._training.TrainingConfig` of a fit with the resolved
+        ``settings`` (a :class:`TrainingSettings`)."""
+        return TrainingConfig(
+            max_iter=settings.max_iter,
+            batch_size=settings.batch_size,
+            scheduled=settings.scheduled,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            callbacks=self.callbacks,
+            verbose=self.verbose,
+        )
 
     def _warn_no_variance(self, n_samples):
         warn(
@@ -228,61 +270,127 @@ class _BaseAutoencoder(
                 f"({exc})."
             ) from exc
 
-    def _split_and_pca(self, X_std, X_in, trains, rng):
-        """``(val_rows, X_train, X_val, pca, n_components)`` for a fit.
+    def _fit(self, X, incremental=False):
+        """Fit; return whether training was interrupted.
 
-        The rows of ``X_in`` (what training sees) are split for early stopping where
-        it applies (``val_rows`` and ``X_val`` are ``None`` otherwise); ``pca`` is PCA
-        of all the standardised rows (the start, the floor, and the size a float
-        ``n_components`` asks for), or ``None`` where none of those needs it.
+        The fit sequence of every estimator, every kind of rows and ``partial_fit``,
+        in order: validate; standardise; split off validation rows; PCA; build;
+        start from PCA; train; floor; describe (order the code units, explained
+        variance); record. What differs is an object: the rows (:mod:`skae._rows`,
+        in memory or read in chunks) and the networks that the estimator's hooks
+        build, start, train and score (``_networks``, ``_start``, ``_train``,
+        ``_floor``, ``_training_figure``, ``_describe``, ``_record_fit``).
+
+        ``incremental`` (``partial_fit``, as MLPRegressor's ``_fit``): one epoch
+        over the rows given, without a split and without the floor; the first call
+        standardises, starts and builds the model from its rows, later calls
+        train the model as it is.
         """
-        val_rows = None
-        if self.early_stopping and trains:
-            val_rows = self._validation_rows(X_std, rng)
-        X_train, X_val = X_in, None
-        if val_rows is not None:
-            X_train, X_val = np.delete(X_in, val_rows, axis=0), X_in[val_rows]
-        pca, n_components = self._pca_and_size(X_std, rng, needed=not trains)
-        return val_rows, X_train, X_val, pca, n_components
+        # 1. Validate.
+        first = not (incremental and hasattr(self, "model_"))
+        rows = self._rows(X, incremental, first)
+        if first:
+            for name in ("_partial_epoch", "_optimizer_values"):  # partial_fit's
+                vars(self).pop(name, None)
+            plan = self._plan(rows.n_features)
+            rng = check_random_state(self.random_state)
+            # 2. Standardise.
+            mean, scale = rows.standardization()
+            no_variance = not scale > 0
+            if no_variance:
+                self._warn_no_variance(rows.n_samples)
+                scale = np.float64(1.0)
+            rows.set_standardizer(Standardizer(mean, scale, no_variance))
+            # Eckart-Young: PCA's projection is the exact minimum of a linear
+            # autoencoder's squared error, so from init="pca" no epoch runs and no
+            # row is held out. Without variance there is nothing to learn either.
+            # partial_fit trains whatever its first batch (no batch is all the data).
+            trains = incremental or not (
+                no_variance or (plan.linear and self.init == "pca")
+            )
+            # The user's networks with init="random" are trained as they are, on X.
+            as_they_are = trains and plan.custom and self.init == "random"
+            # 3. Split.
+            if self.early_stopping and trains and not incremental:
+                if not rows.hold_out(self.validation_fraction, rng):
+                    self._warn_too_few_validation_rows(rows.n_samples, rows.n_val)
+            # 4. PCA: the start, the floor and the size a float n_components asks.
+            starts = self.init == "pca" or not trains
+            pca = None
+            if starts or not isinstance(self.n_components, Integral):
+                pca = rows.pca(self.n_components, rng, self._pca_options())
+            n_components = (
+                int(self.n_components)
+                if isinstance(self.n_components, Integral)
+                else int(pca.n_components_)
+            )
+            n_rows = None if incremental else rows.n_training_rows
+            spec = _FitSpec(
+                plan,
+                rows.n_features,
+                n_components,
+                mean,
+                scale,
+                as_they_are,
+                self._training_settings(n_rows),
+            )
+        else:  # partial_fit goes on with the model that it (or fit) built
+            rng, spec, pca = self._continued_rng(), None, None
+            trains, starts = True, False
+            rows.set_standardizer(Standardizer(self.mean_, self._scale))
+        # 5. Build.
+        with self._networks(spec, rng, trains, incremental) as networks:
+            # 6. Start from PCA (of the training rows: early stopping then compares
+            # it fairly with later epochs on the validation rows).
+            history, at_pca = History(), not trains
+            basis = None
+            if starts:
+                start, center = rows.start_pca(
+                    pca, n_components, rng, self._pca_options()
+                )
+                basis = self._start(networks, start, center, rng)
+            figure, codes = None, None
+            if trains:
+                # 7. Train.
+                history = self._train(networks, rows, spec, rng, incremental)
+                # 8. Floor: never worse on X than PCA of X.
+                if not incremental:
+                    floor = self._floor(pca, rows) if self.init == "pca" else -np.inf
+                    figure, codes = self._training_figure(rows, floor)
+                    if figure < floor:
+                        basis = self._start(networks, pca, rows.floor_center(), rng)
+                        at_pca = True
+            # 9. Describe.
+            figure = self._describe(
+                rows, spec, pca, at_pca, figure, codes, rng, incremental
+            )
+            # 10. Record.
+            self._record_fit(
+                history,
+                rows,
+                networks,
+                spec,
+                basis,
+                figure,
+                trains=trains,
+                at_pca=at_pca,
+                incremental=incremental,
+            )
+        return history.interrupted
 
-    def _pca_and_size(self, X_std, rng, needed=False):
-        """``(pca, n_components)``: PCA of the standardised rows where the start, the
-        size a float ``n_components`` asks for, or the caller (``needed``) needs it
-        (else ``None``), and the number of code units."""
-        from ._network import fit_pca
+    def _plan(self, n_features):
+        """The :class:`_Plan` of a fit: the networks' settings, checked."""
+        hidden = self._validate_hidden_layer_sizes()
+        self._check_n_components(n_features)
+        return _Plan(hidden, custom=False)
 
-        pca = None
-        if self.init == "pca" or needed or not isinstance(self.n_components, Integral):
-            with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no variance
-                pca = fit_pca(X_std, self.n_components, rng, **self._pca_options())
-        n_components = (
-            int(self.n_components)
-            if isinstance(self.n_components, Integral)
-            else int(pca.n_components_)
-        )
-        return pca, n_components
+    def _rows(self, X, incremental=False, reset=True):
+        """The rows of a fit, validated (see :mod:`skae._rows`)."""
+        return InMemoryRows(self, X, reset=reset)
 
     def _pca_options(self):
         """Keyword arguments of PCA for :func:`skae._network.fit_pca` (none here)."""
         return {}
-
-    def _validation_rows(self, X, rng):
-        """Indices of the rows held out for early stopping, or ``None`` if too few.
-
-        Early stopping compares validation R^2 across epochs, which needs at least
-        two validation rows that differ (one row, or identical rows, have no
-        variance). With fewer, training runs on all rows without early stopping.
-        """
-        n_samples = X.shape[0]
-        n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if 2 <= n_val < n_samples:
-            _, rows = train_test_split(
-                np.arange(n_samples), test_size=n_val, random_state=rng
-            )
-            if np.ptp(X[rows], axis=0).any():
-                return np.sort(rows)
-        self._warn_too_few_validation_rows(n_samples, n_val)
-        return None
 
     def _warn_too_few_validation_rows(self, n_samples, n_val):
         warn(
@@ -295,32 +403,54 @@ class _BaseAutoencoder(
         )
 
     def _record_training(
-        self, history, *, trains, at_pca, val_rows, returned_loss, returned_val_score
+        self, history, rows, networks, spec, figure, *, trains, at_pca
     ):
         """Set the training attributes from ``history`` and the returned weights.
 
         ``trains`` says whether training ran (else the fit was in closed form),
-        ``at_pca`` whether fit returns PCA's solution. ``returned_loss()`` and
-        ``returned_val_score()`` give the training loss and the validation score of
-        the returned weights, computed only where ``history`` lacks them.
+        ``at_pca`` whether fit returns PCA's solution. The training loss and the
+        validation score of the returned weights (:meth:`_returned_loss`,
+        :meth:`_returned_validation_score`) are computed only where ``history``
+        lacks them.
         """
+        held_out = rows.val_rows is not None
         if not trains:
             # The closed-form fit counts as one iteration (scikit-learn's estimators
             # report at least one), with the loss of its solution.
-            loss = returned_loss()
+            loss = self._returned_loss(rows, networks, spec, figure)
             history.loss_curve, history.best_loss = [loss], loss
             history.converged = True
         discarded = trains and bool(history.loss_curve)
         discarded = discarded and (history.kept_initial or at_pca)
-        if trains and val_rows is None and (discarded or not history.loss_curve):
+        if trains and not held_out and (discarded or not history.loss_curve):
             # The start's or PCA's weights, or none trained (Ctrl-C at once).
-            history.best_loss = returned_loss()
+            history.best_loss = self._returned_loss(rows, networks, spec, figure)
         val_score = None  # the returned weights' score on the held-out rows
-        if val_rows is not None:
+        if held_out:
             val_score = history.best_validation_score
             if at_pca:
-                val_score = returned_val_score()
+                val_score = self._returned_validation_score(rows)
         self._set_training_attributes(history, val_score, discarded)
+
+    def _record_fit(
+        self,
+        history,
+        rows,
+        networks,
+        spec,
+        basis,
+        figure,
+        *,
+        trains,
+        at_pca,
+        incremental=False,
+    ):
+        """The last step of a fit: the training attributes (see
+        :meth:`_record_training`); ``figure`` is the returned weights' training
+        figure (:meth:`_describe`'s)."""
+        self._record_training(
+            history, rows, networks, spec, figure, trains=trains, at_pca=at_pca
+        )
 
     def _set_training_attributes(self, history, val_score, discarded):
         """Set n_iter_, loss_curve_ and co., MLPRegressor's training attributes.

@@ -26,6 +26,26 @@ from ._backend import import_keras, import_tensorflow
 from ._objectives import r2_from_sums, squared_error
 
 
+class TrainingConfig(
+    collections.namedtuple(
+        "TrainingConfig",
+        [
+            "max_iter",
+            "batch_size",
+            "scheduled",
+            "tol",
+            "n_iter_no_change",
+            "callbacks",
+            "verbose",
+        ],
+    )
+):
+    """The settings of a training run, resolved (no ``'auto'``): ``max_iter``
+    epochs of ``batch_size`` rows, the learning rate ``scheduled`` over them (see
+    :func:`budget_rate`), MLPRegressor's stopping rule (``tol``,
+    ``n_iter_no_change``), and the Keras ``callbacks`` and ``verbose``."""
+
+
 class History:
     """What a training run leaves behind, in MLPRegressor's vocabulary."""
 
@@ -263,7 +283,7 @@ def train(
     X,
     X_val,
     *,
-    params,
+    config,
     rng,
     model,
     error_fn=squared_error,
@@ -277,9 +297,8 @@ def train(
 
     ``X_val`` (or ``None``) holds the rows held out for early stopping; it needs at
     least two rows with some variance. ``model`` is what callbacks see (the
-    estimator's ``model_``, which shares ``core``'s weights). ``params`` are the
-    estimator's, with ``max_iter`` and ``batch_size`` resolved to ints and an
-    optional ``scheduled`` (see :func:`_train_epochs`).
+    estimator's ``model_``, which shares ``core``'s weights). ``config`` is a
+    :class:`TrainingConfig`.
 
     ``error_fn(tf, core, X)`` is what judges weights (lower is better): by default
     the sum of squared reconstruction errors, which ``score_fn`` (by default the
@@ -301,9 +320,9 @@ def train(
         def val_loss_fn(tf, core, X):
             return loss_fn(tf, X, core(X, training=False))
 
-    batch_size = int(min(params["batch_size"], X.shape[0]))  # a Python int for TF
+    batch_size = int(min(config.batch_size, X.shape[0]))  # a Python int for TF
     rest = (loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn)
-    epochs = (X, X_val, params, rng, model, error_fn, score_fn, score_name)
+    epochs = (X, X_val, config, rng, model, error_fn, score_fn, score_name)
     if strategy is not None:
         run_epoch = make_distributed_epoch_function(strategy, core, optimizer, *rest)
         return _train_epochs(core, optimizer, run_epoch, *epochs, traced_errors=False)
@@ -432,7 +451,7 @@ def _train_epochs(
     run_epoch,
     X,
     X_val,
-    params,
+    config,
     rng,
     model,
     error_fn,
@@ -443,7 +462,7 @@ def _train_epochs(
     """The epochs of :func:`train`, with ``run_epoch`` traced on ``core`` and
     ``optimizer``.
 
-    With ``params["scheduled"]``, the optimizer's learning rate follows
+    With ``config.scheduled``, the optimizer's learning rate follows
     :func:`budget_rate` over the ``max_iter`` epochs (a warm-up epoch, then a
     cosine decay), and is set back to its value at the end.
 
@@ -493,16 +512,16 @@ def _train_epochs(
         def score_fn(error):
             return r2_from_sums(error, val_total_ss)
 
-    tol, patience = params["tol"], params["n_iter_no_change"]
-    max_iter, scheduled = params["max_iter"], params.get("scheduled", False)
+    tol, patience = config.tol, config.n_iter_no_change
+    max_iter, scheduled = config.max_iter, config.scheduled
     if scheduled:
         learning_rate = float(optimizer.learning_rate.numpy())
     callbacks = keras.callbacks.CallbackList(
-        params["callbacks"],
+        config.callbacks,
         add_history=True,
-        add_progbar=bool(params["verbose"]),
+        add_progbar=bool(config.verbose),
         model=model,
-        verbose=int(params["verbose"]),
+        verbose=int(config.verbose),
         epochs=max_iter,
         steps=1,
     )
@@ -543,7 +562,7 @@ def _train_epochs(
             if score > history.best_validation_score:
                 history.best_validation_score = score
                 best_weights = core.get_weights()
-                best_in_core = not params["callbacks"]
+                best_in_core = not config.callbacks
         else:
             improved = loss <= history.best_loss - tol
             history.best_loss = min(history.best_loss, loss)

@@ -26,6 +26,7 @@ points ``mu +/- sqrt(k) * sigma_j * e_j``, equally weighted, which is exact for 
 linear decoder and deterministic, so ``score_samples`` needs no random draws.
 """
 
+import contextlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,13 +37,12 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import import_keras
-from ._base import _BaseAutoencoder, _in_squared_units
+from ._base import _BaseAutoencoder, _in_squared_units, _Networks
 from ._inference import Inference
 from ._objectives import (
     gaussian_nll,
     kl_to_standard_normal,
     make_optimizer,
-    standardize,
 )
 
 # Smallest noise variance of the decoder, as a fraction of the mean feature variance.
@@ -410,86 +410,86 @@ class VariationalAutoencoder(_BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _fit(self, X):
-        """Fit; return whether training was interrupted."""
-        from ._network import fit_pca, keras_activation, pca_basis
-        from ._training import History
+    # The hooks of the fit sequence (skae._base._BaseAutoencoder._fit).
 
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        hidden = self._validate_hidden_layer_sizes()
-        n_features = X.shape[1]
-        self._check_n_components(n_features)
-        rng = check_random_state(self.random_state)
-        mean, scale, no_variance = self._standardization(X)
-        X_std = standardize(X, mean, scale)
-        # PPCA's solution is the linear VAE's optimum, set in closed form.
-        trains = not (no_variance or (not hidden and self.init == "pca"))
-        val_rows, X_train, X_val, pca, k = self._split_and_pca(
-            X_std, X_std, trains, rng
-        )
+    @contextlib.contextmanager
+    def _networks(self, spec, rng, trains, incremental=False):
+        from ._network import keras_activation
+
         activation = self._keras_setting(
             "activation", keras_activation, self.activation
         )
         optimizer = self._keras_setting(
             "optimizer", make_optimizer, self.optimizer, self.learning_rate
         )
+        hidden = spec.plan.hidden
         model, encoder, decoder, core, noise = build_vae(
-            n_features,
-            k,
+            spec.n_features,
+            spec.n_components,
             hidden,
             activation,
-            mean,
-            scale,
+            spec.mean,
+            spec.scale,
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 5)),
             beta=float(self.beta),
         )
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
-        self.n_components_, self.mean_, self._scale = k, mean, scale
+        self.n_components_, self.mean_, self._scale = (
+            spec.n_components,
+            spec.mean,
+            spec.scale,
+        )
+        yield _Networks(core, optimizer, noise=noise)
 
-        def start_from(pca, rows):
-            variances = np.pad(pca.explained_variance_, (0, k - pca.n_components_))
-            start_from_ppca(
-                encoder,
-                decoder,
-                noise,
-                pca_basis(pca, k, rng),
-                variances,
-                pca.noise_variance_,
-                rows.mean(axis=0),
-            )
+    def _start(self, networks, pca, center, rng):
+        """Set the model to probabilistic PCA's optimum."""
+        from ._network import pca_basis
 
-        history, at_pca = History(), not trains
-        if self.init == "pca" or not trains:
-            start = pca if X_val is None else fit_pca(X_train, k, rng)
-            start_from(start, X_train)
-        if trains:
-            history = self._train(core, noise, optimizer, X_train, X_val, rng)
+        k = self.n_components_
+        variances = np.pad(pca.explained_variance_, (0, k - pca.n_components_))
+        start_from_ppca(
+            self.encoder_,
+            self.decoder_,
+            networks.noise,
+            pca_basis(pca, k, rng),
+            variances,
+            pca.noise_variance_,
+            center,
+        )
+        self._take_noise_variance(networks.noise)
+
+    def _take_noise_variance(self, noise):
         self._noise_variance = float(noise.variance)
         self._refresh_forward()
-        if trains and self.init == "pca":
-            # The floor: never a lower ELBO of X than PPCA's log-likelihood of X.
-            with np.errstate(invalid="ignore", divide="ignore"):
-                floor = pca.score(X_std) - n_features * np.log(scale)
-            if np.mean(self._elbo(X)) < floor:
-                start_from(pca, X_std)
-                at_pca = True
-                self._noise_variance = float(noise.variance)
-                self._refresh_forward()
-        self._set_figures(X, X_std, scale, no_variance, rng)
-        self._record_training(
-            history,
-            trains=trains,
-            at_pca=at_pca,
-            val_rows=val_rows,
-            returned_loss=lambda: float(np.mean(self._elbo_terms(X, self.beta))),
-            returned_val_score=lambda: float(np.mean(self._elbo(X[val_rows]))),
-        )
-        return history.interrupted
 
-    def _train(self, core, noise, optimizer, X_train, X_val, rng):
+    def _floor(self, pca, rows):
+        """PPCA's log-likelihood of the rows."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return pca.score(rows.X_std) - rows.n_features * np.log(
+                rows.standardizer.scale
+            )
+
+    def _training_figure(self, rows, floor):
+        return np.mean(self._elbo(rows.X)), None
+
+    def _describe(self, rows, spec, pca, at_pca, figure, codes, rng, incremental=False):
+        self._set_figures(
+            rows.X, rows.X_std, spec.scale, rows.standardizer.no_variance, rng
+        )
+        return figure
+
+    def _returned_loss(self, rows, networks, spec, figure):
+        return float(np.mean(self._elbo_terms(rows.X, self.beta)))
+
+    def _returned_validation_score(self, rows):
+        return float(np.mean(self._elbo(rows.validation_rows())))
+
+    def _train(self, networks, rows, spec, rng, incremental=False):
         """Maximise the ELBO of the standardised training rows; a History."""
         from ._training import released_gradient_registrations, train
 
+        core, noise, optimizer = networks.core, networks.noise, networks.optimizer
+        X_train, X_val = rows.training_input(as_they_are=False)
         k, d = self.n_components_, self.n_features_in_
         ops = import_keras().ops
 
@@ -508,13 +508,13 @@ class VariationalAutoencoder(_BaseAutoencoder):
             return -error / len(X_val) - shift
 
         with released_gradient_registrations():
-            return train(
+            history = train(
                 core,
                 optimizer,
                 negative_log_likelihood,
-                X_train.astype(np.float32),
-                None if X_val is None else X_val.astype(np.float32),
-                params=self.get_params(deep=False),
+                X_train,
+                X_val,
+                config=self._training_config(spec.settings),
                 rng=rng,
                 model=self.model_,
                 error_fn=negative_elbo,
@@ -522,6 +522,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
                 val_loss_fn=validation_loss,
                 score_name="val_elbo",
             )
+        self._take_noise_variance(noise)
+        return history
 
     def _set_figures(self, X, X_std, scale, no_variance, rng):
         """noise_variance_ and the explained variance of the returned weights."""
