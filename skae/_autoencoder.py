@@ -964,19 +964,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
             ),
         )
 
-    def _user_networks(self, n_features, n_components):
-        """The user's encoder and decoder networks (``None`` for built-in ones)."""
-        from ._network import user_network
-
-        return (
-            None
-            if self.encoder is None
-            else user_network(self.encoder, n_features, n_components, "encoder"),
-            None
-            if self.decoder is None
-            else user_network(self.decoder, n_components, n_features, "decoder"),
-        )
-
     def _loss_of_returned_weights(self, r2, loss_fn, core, X_in):
         """The training loss of the weights fit returns, on all the rows."""
         if isinstance(self.loss, str) and self.loss in MSE_NAMES:

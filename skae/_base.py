@@ -138,6 +138,9 @@ class _BaseAutoencoder(
     """
 
     _inference_class = Inference  # what runs transform and co.
+    # Whether init="random" trains the user's networks as the halves themselves,
+    # on the data's units (else beside the linear maps, as with init="pca").
+    _random_networks_as_they_are = True
     model_ = _KerasAttribute()
     encoder_ = _KerasAttribute()
     decoder_ = _KerasAttribute()
@@ -308,8 +311,14 @@ class _BaseAutoencoder(
             trains = incremental or not (
                 no_variance or (plan.linear and self.init == "pca")
             )
-            # The user's networks with init="random" are trained as they are, on X.
-            as_they_are = trains and plan.custom and self.init == "random"
+            # The user's networks with init="random" are trained as they are, on X
+            # (an autoencoder's; a VAE keeps them beside its linear maps).
+            as_they_are = (
+                trains
+                and plan.custom
+                and self.init == "random"
+                and self._random_networks_as_they_are
+            )
             # 3. Split.
             if self.early_stopping and trains and not incremental:
                 if not rows.hold_out(self.validation_fraction, rng):
@@ -382,7 +391,24 @@ class _BaseAutoencoder(
         """The :class:`_Plan` of a fit: the networks' settings, checked."""
         hidden = self._validate_hidden_layer_sizes()
         self._check_n_components(n_features)
-        return _Plan(hidden, custom=False)
+        return _Plan(hidden, self.encoder is not None or self.decoder is not None)
+
+    def _user_networks(self, n_features, n_components, encoder_outputs=None):
+        """The user's encoder and decoder networks (``None`` for built-in ones);
+        the encoder gives ``encoder_outputs`` values per row (by default
+        ``n_components``)."""
+        from ._network import user_network
+
+        if encoder_outputs is None:
+            encoder_outputs = n_components
+        return (
+            None
+            if self.encoder is None
+            else user_network(self.encoder, n_features, encoder_outputs, "encoder"),
+            None
+            if self.decoder is None
+            else user_network(self.decoder, n_components, n_features, "decoder"),
+        )
 
     def _rows(self, X, incremental=False, reset=True):
         """The rows of a fit, validated (see :mod:`skae._rows`)."""

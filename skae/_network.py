@@ -406,7 +406,7 @@ def permute_code(encoder, decoder, order, output_order=None):
         kernel, *bias = layer.get_weights()
         layer.set_weights([kernel[order]] + bias)
     if code.gated:
-        code.gate.assign(np.asarray(code.gate)[order])
+        code.gate.assign(np.asarray(code.gate)[output_order])
     return True
 
 

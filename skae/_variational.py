@@ -57,7 +57,17 @@ def cubature_points(n_components):
     return np.vstack([eye, -eye])
 
 
-def build_vae(n_features, n_components, hidden, activation, mean, scale, seeds, beta):
+def build_vae(
+    n_features,
+    n_components,
+    hidden,
+    activation,
+    mean,
+    scale,
+    seeds,
+    beta,
+    networks=(None, None),
+):
     """Build and return ``(model, encoder, decoder, core, noise)``.
 
     ``encoder`` maps rows to ``2 * n_components`` values, the posterior means and
@@ -65,7 +75,9 @@ def build_vae(n_features, n_components, hidden, activation, mean, scale, seeds, 
     data's units; ``model`` chains them through the posterior mean. ``core`` is
     what training fits, on standardised rows: it draws a code in training and
     adds ``beta`` times the divergence from the prior to its losses; its last
-    layer, ``noise``, holds the decoder's noise variance.
+    layer, ``noise``, holds the decoder's noise variance. ``networks`` holds the
+    user's encoder and decoder networks (or ``None`` for the built-in ones of
+    ``hidden``), each beside its linear map behind a gate that starts at zero.
     """
     keras = import_keras()
     from ._network import built_in_half, set_standardization
@@ -74,9 +86,18 @@ def build_vae(n_features, n_components, hidden, activation, mean, scale, seeds, 
     def init():
         return keras.initializers.GlorotUniform(seed=int(next(seeds)))
 
-    code = built_in_half(2 * n_components, hidden, activation, init, "encoder", "code")
+    encoder_network, decoder_network = networks
+    code = built_in_half(
+        2 * n_components, hidden, activation, init, "encoder", "code", encoder_network
+    )
     reconstruction = built_in_half(
-        n_features, hidden[::-1], activation, init, "decoder", "reconstruction"
+        n_features,
+        hidden[::-1],
+        activation,
+        init,
+        "decoder",
+        "reconstruction",
+        decoder_network,
     )
     sample = Reparameterize(n_components, beta, seed=int(next(seeds)), name="sample")
     to_standard = Standardize(name="standardize")
@@ -198,9 +219,30 @@ class VariationalAutoencoder(_BaseAutoencoder):
         ``n_features``); a float in (0, 1) selects, as PCA does, the smallest number
         of components whose PCA explains that fraction of the variance.
 
+    encoder, decoder : keras.Model, callable or None, default=None
+        The user's own networks, as :class:`AutoencoderTransformer` takes them (a
+        Keras model, copied at every fit; a callable such as a
+        :class:`~skae.ModelBuilder`, :func:`~skae.conv_encoder` or
+        :func:`~skae.recurrent_encoder`, whose settings are searchable as
+        ``encoder__<name>``); ``None`` builds skae's (see ``hidden_layer_sizes``).
+        The encoder maps rows of ``n_features`` standardised values to
+        ``2 * n_components`` values, the posterior means then log-variances (a
+        callable is called with ``n_components=2 * n_components``); the decoder
+        maps codes of ``n_components`` values to ``n_features``, the mean of
+        ``p(x_std | z)``. Each goes beside the VAE's linear map, behind a
+        trainable gate that starts at zero, with either ``init``: with
+        ``init="pca"`` training starts at probabilistic PCA's solution and keeps
+        its log-likelihood of the training rows as the floor, as for the built-in
+        networks; with ``init="random"`` the linear maps start from Glorot-uniform
+        weights and there is no floor. The prior, the sampling of codes, the noise
+        variance and the standardisation stay skae's. For bit-identical fits, seed
+        the initialisers of networks that a callable builds.
+
     hidden_layer_sizes : int or tuple of int, default=(256, 128)
         Units of the encoder's hidden layers, input side first; the decoder mirrors
-        them. ``()`` gives the linear VAE, which is probabilistic PCA.
+        them. ``()`` with no ``encoder`` or ``decoder`` gives the linear VAE, which
+        is probabilistic PCA. Not used by a half given as ``encoder`` or
+        ``decoder``.
 
     activation : str, default='relu'
         Activation of the hidden layers: MLPRegressor's names (``'identity'``,
@@ -369,14 +411,19 @@ class VariationalAutoencoder(_BaseAutoencoder):
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="left")],
+        "encoder": [None, callable],
+        "decoder": [None, callable],
     }
 
     _inference_class = _VariationalInference
+    _random_networks_as_they_are = False
 
     def __init__(
         self,
         n_components=2,
         *,
+        encoder=None,
+        decoder=None,
         hidden_layer_sizes=(256, 128),
         activation="relu",
         init="pca",
@@ -394,6 +441,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
         verbose=0,
     ):
         self.n_components = n_components
+        self.encoder = encoder
+        self.decoder = decoder
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -432,6 +481,9 @@ class VariationalAutoencoder(_BaseAutoencoder):
             spec.scale,
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 5)),
             beta=float(self.beta),
+            networks=self._user_networks(
+                spec.n_features, spec.n_components, 2 * spec.n_components
+            ),
         )
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
         self.n_components_, self.mean_, self._scale = (

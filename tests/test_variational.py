@@ -312,3 +312,74 @@ def test_failed_fit_leaves_the_estimator_as_it_was(digits_split):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clone(vae)
+
+
+# The user's own networks (issue 21, section 4): as AutoencoderTransformer takes them.
+
+
+def _user_vae(**params):
+    from skae import conv_decoder, conv_encoder
+
+    return VariationalAutoencoder(
+        6,
+        encoder=conv_encoder((8, 8), filters=(4, 8)),
+        decoder=conv_decoder((8, 8), filters=(8, 4)),
+        **params,
+    )
+
+
+def test_a_vae_takes_the_users_networks_beside_ppca(digits_split):
+    X_train, X_test = digits_split
+    vae = _user_vae(max_iter=15, random_state=0).fit(X_train)
+    kinds = [type(layer).__name__ for layer in vae.encoder_.layers[-1].network.layers]
+    assert "Conv2D" in kinds  # the user's network, inside the encoder
+    # The encoder gives 2k values: the builder was asked for 2 * n_components.
+    assert vae.encoder_.layers[-1].network.output_shape[-1] == 12
+    assert vae.transform(X_test).shape == (len(X_test), 6)
+    assert vae.sample(4, random_state=0).shape == (4, 64)
+    # The PPCA floor holds on the training rows, as for the built-in networks.
+    ppca = PCA(6).fit(X_train)
+    assert vae.score(X_train) >= ppca.score(X_train) - 1e-6
+    # Training from PPCA with these networks improves the held-out ELBO.
+    assert vae.score(X_test) > ppca.score(X_test)
+
+
+def test_a_vae_with_the_users_networks_repeats_pickles_and_searches(digits):
+    X = digits[:400]
+    params = dict(init="random", max_iter=2, random_state=0)
+    first = _user_vae(**params).fit(X)
+    assert_array_equal(_user_vae(**params).fit(X).transform(X), first.transform(X))
+    loaded = pickle.loads(pickle.dumps(first))
+    assert_array_equal(loaded.transform(X), first.transform(X))
+    assert loaded.score(X) == first.score(X)
+    ae = _user_vae(**params).set_params(encoder__filters=(2, 4))
+    assert clone(ae).get_params()["encoder__filters"] == (2, 4)
+    search = GridSearchCV(ae, {"decoder__filters": [(4, 2), (8, 4)]}, cv=2).fit(X)
+    assert search.best_params_["decoder__filters"] in [(4, 2), (8, 4)]
+
+
+def test_a_keras_model_given_to_a_vae_is_copied_not_trained(digits):
+    import keras
+
+    X = digits[:300]
+    decoder = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(64),
+        ]
+    )
+    before = [w.copy() for w in decoder.get_weights()]
+    vae = VariationalAutoencoder(3, decoder=decoder, max_iter=3, random_state=0)
+    vae.fit(X)
+    for original, weight in zip(before, decoder.get_weights(), strict=True):
+        assert_array_equal(original, weight)
+    assert vae.decoder_.layers[0].network is not decoder
+
+
+def test_a_vae_rejects_a_network_of_the_wrong_width(digits):
+    import keras
+
+    encoder = keras.Sequential([keras.Input((64,)), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="rows of 6 values"):
+        VariationalAutoencoder(3, encoder=encoder, max_iter=1).fit(digits[:100])
