@@ -1,8 +1,6 @@
 """AutoencoderTransformer: a Keras autoencoder with PCA's interface."""
 
-import collections
 import contextlib
-import itertools
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +14,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _stream
+from . import _network_cache, _stream
 from ._backend import import_tensorflow
 from ._base import (
     _EV_MAX_SAMPLES,
@@ -26,6 +24,7 @@ from ._base import (
     _Plan,
 )
 from ._distribute import STRATEGY_NAMES, resolve_strategy
+from ._network_cache import KeptSpec, NetworkSpec, UnbuiltNetworks
 from ._objectives import MSE_NAMES, make_loss, make_optimizer
 from ._rows import rows_of
 
@@ -792,43 +791,45 @@ class AutoencoderTransformer(_BaseAutoencoder):
             )
         return hidden, custom
 
-    def _build(
-        self,
-        n_features,
-        n_components,
-        hidden,
-        mean,
-        scale,
-        as_they_are,
-        rng,
-        learning_rate,
-    ):
-        """Build and compile a new model; return ``(loss_fn, optimizer, core)``.
+    def _network_spec(self, n_features, n_components, hidden, as_they_are):
+        """The :class:`~skae._network_cache.NetworkSpec` of a fit's networks."""
+        from ._network import keras_activation
+
+        return NetworkSpec(
+            n_features=n_features,
+            n_components=n_components,
+            hidden=tuple(hidden),
+            activation=self._keras_setting(
+                "activation", keras_activation, self.activation
+            ),
+            noise=float(self.noise),
+            sparsity=float(self.sparsity),
+            tied=bool(self.tied_weights),
+            as_they_are=bool(as_they_are),
+        )
+
+    def _build(self, spec, mean, scale, rng, learning_rate):
+        """Build and compile a new model from ``spec``; return ``(loss_fn,
+        optimizer, core)``.
 
         Sets ``model_``, ``encoder_``, ``decoder_``, ``n_components_`` and ``mean_``.
         """
-        from ._network import build_autoencoder
-
-        activation, loss_fn, optimizer = self._keras_settings(
-            mean, scale, not as_they_are, learning_rate
+        loss_fn = self._keras_setting(
+            "loss", make_loss, self.loss, mean, scale, not spec.as_they_are
         )
-        model, encoder, decoder, core = build_autoencoder(
-            n_features,
-            n_components,
-            hidden,
-            activation,
+        optimizer = self._keras_setting(
+            "optimizer", make_optimizer, self.optimizer, learning_rate
+        )
+        model, encoder, decoder, core = spec.build(
             mean,
             scale,
-            seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4)),
-            networks=self._user_networks(n_features, n_components),
-            as_they_are=as_they_are,
+            spec.draw_seeds(rng),
+            networks=self._user_networks(spec.n_features, spec.n_components),
             # Drawn only with noise, so that noise=0 leaves every other draw as it was.
-            noise=self._noise_setting(rng),
-            sparsity=self.sparsity,
-            tied=self.tied_weights,
+            noise_seed=self._noise_setting(rng)[1],
         )
         model.compile(optimizer=optimizer, loss=self.loss)
-        self._set_networks(model, encoder, decoder, n_components, mean, scale)
+        self._set_networks(model, encoder, decoder, spec.n_components, mean, scale)
         return loss_fn, optimizer, core
 
     def _set_networks(self, model, encoder, decoder, n_components, mean, scale):
@@ -845,35 +846,30 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
         skae's own networks with the default loss, a named optimizer, no callbacks
         and no strategy are borrowed from the ones kept between fits (``kept``, a
-        :class:`skae._training.KeptNetworks`, with the initial weights and
+        :class:`skae._network_cache.KeptNetworks`, with the initial weights and
         optimizer state a new model would have), and fit keeps the values of their
         weights (``_unbuilt``), from which ``model_`` and co. are built on first
         access. Other fits build their own (``kept`` is ``None``).
         """
         from ._network import reseed_noise, set_standardization
-        from ._training import KEPT, make_partial_epoch
+        from ._training import make_partial_epoch
 
         if incremental and spec is None:  # partial_fit trains the model as it is
             yield _Networks()
             return
         n_features, n_components = spec.n_features, spec.n_components
-        hidden, mean, scale = spec.plan.hidden, spec.mean, spec.scale
-        settings = spec.settings
+        mean, scale, settings = spec.mean, spec.scale, spec.settings
+        network = self._network_spec(
+            n_features, n_components, spec.plan.hidden, spec.as_they_are
+        )
         strategy = resolve_strategy(self.strategy) if trains else None
-        networks = None
+        kept_spec = None
         if strategy is None and not incremental:
-            networks = self._built_in(n_features, n_components, hidden)
-        if networks is None:
+            kept_spec = self._kept_spec(network)
+        if kept_spec is None:
             with strategy.scope() if strategy else contextlib.nullcontext():
                 loss_fn, optimizer, core = self._build(
-                    n_features,
-                    n_components,
-                    hidden,
-                    mean,
-                    scale,
-                    spec.as_they_are,
-                    rng,
-                    settings.learning_rate,
+                    network, mean, scale, rng, settings.learning_rate
                 )
             if incremental:  # partial_fit's first call: the model, its epoch kept
                 self._partial_epoch = make_partial_epoch(
@@ -886,7 +882,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
             yield _Networks(core, optimizer, loss_fn, strategy=strategy)
             return
         # The draws of _build, in its order.
-        seeds = iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 4))
+        seeds = network.draw_seeds(rng)
         _, noise_seed = self._noise_setting(rng)
         loss_fn = make_loss(self.loss, mean, scale)
 
@@ -894,9 +890,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
             optimizer = self._keras_setting(
                 "optimizer", make_optimizer, self.optimizer, settings.learning_rate
             )
-            return networks.build(np.zeros(n_features), 1.0, optimizer)
+            return kept_spec.build(np.zeros(n_features), 1.0, optimizer)
 
-        with KEPT.borrowed(networks, build) as kept:
+        with _network_cache.KEPT.borrowed(kept_spec, build) as kept:
             kept.reseed(seeds)
             set_standardization(kept.encoder, kept.decoder, mean, scale)
             reseed_noise(kept.core, noise_seed)
@@ -906,22 +902,17 @@ class AutoencoderTransformer(_BaseAutoencoder):
             )
             yield _Networks(kept.core, kept.optimizer, loss_fn, kept=kept)
             self._unbuilt = UnbuiltNetworks(
-                networks._replace(learning_rate=settings.learning_rate),
-                mean,
-                scale,
-                *kept.values(),
+                kept_spec, settings.learning_rate, mean, scale, *kept.values()
             )
             del self.model_, self.encoder_, self.decoder_
             if not self._forward.in_numpy:  # it would run the kept model, which
                 self._refresh_forward()  # later fits change: run one of its own
 
-    def _built_in(self, n_features, n_components, hidden):
-        """The :class:`BuiltInNetworks` of a fit (with no ``learning_rate``), or
-        ``None`` where it does not train skae's own networks with the default
-        loss, a named optimizer and no callbacks (which may read the weights
-        while training runs)."""
-        from ._network import keras_activation
-
+    def _kept_spec(self, network):
+        """The :class:`~skae._network_cache.KeptSpec` of a fit that trains skae's
+        own networks (``network``) with the default loss, a named optimizer and no
+        callbacks (which may read the weights while training runs), else
+        ``None``: such fits borrow kept networks."""
         if (
             self.encoder is not None
             or self.decoder is not None
@@ -930,39 +921,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
             or not isinstance(self.optimizer, (str, type))
         ):
             return None
-        activation = self._keras_setting(
-            "activation", keras_activation, self.activation
-        )
-        return BuiltInNetworks(
-            n_features=n_features,
-            n_components=n_components,
-            hidden=tuple(hidden),
-            activation=activation,
-            noise=float(self.noise),
-            sparsity=float(self.sparsity),
-            tied=bool(self.tied_weights),
-            optimizer=self.optimizer,
-            learning_rate=None,
-            loss=self.loss,
-        )
+        return KeptSpec(network, self.optimizer, self.loss)
 
     def _noise_setting(self, rng):
         """``(stddev, seed)`` of the training noise; a seed is drawn only with noise."""
         return (self.noise, int(rng.randint(2**31 - 1)) if self.noise else None)
-
-    def _keras_settings(self, mean, scale, standardized, learning_rate):
-        """Keras's activation name, the training loss and a new optimizer."""
-        from ._network import keras_activation
-
-        return (
-            self._keras_setting("activation", keras_activation, self.activation),
-            self._keras_setting(
-                "loss", make_loss, self.loss, mean, scale, standardized
-            ),
-            self._keras_setting(
-                "optimizer", make_optimizer, self.optimizer, learning_rate
-            ),
-        )
 
     def _loss_of_returned_weights(self, r2, loss_fn, core, X_in):
         """The training loss of the weights fit returns, on all the rows."""
@@ -1066,74 +1029,3 @@ class AutoencoderTransformer(_BaseAutoencoder):
         X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
         with np.errstate(over="ignore"):
             return -np.mean((X - X_hat) ** 2, axis=1)
-
-
-class BuiltInNetworks(
-    collections.namedtuple(
-        "BuiltInNetworks",
-        [
-            "n_features",
-            "n_components",
-            "hidden",
-            "activation",
-            "noise",
-            "sparsity",
-            "tied",
-            "optimizer",
-            "learning_rate",
-            "loss",
-        ],
-    )
-):
-    """What skae's own networks are built from besides the data: the arguments of
-    :func:`skae._network.build_autoencoder` and of ``compile``. Hashable: fits
-    with equal ones (``learning_rate=None``) borrow the same kept networks."""
-
-    def build(self, mean, scale, optimizer):
-        """``(model, encoder, decoder, core, optimizer)``, compiled with the
-        Keras ``optimizer``."""
-        from ._network import build_autoencoder
-
-        model, encoder, decoder, core = build_autoencoder(
-            self.n_features,
-            self.n_components,
-            self.hidden,
-            self.activation,
-            mean,
-            scale,
-            seeds=itertools.repeat(0),  # weights set afterwards
-            noise=(self.noise, 0 if self.noise else None),
-            sparsity=self.sparsity,
-            tied=self.tied,
-        )
-        model.compile(optimizer=optimizer, loss=self.loss)
-        return model, encoder, decoder, core, optimizer
-
-
-class UnbuiltNetworks:
-    """A fitted model's Keras objects as the values of their weights.
-
-    Fits that train skae's own networks on kept ones (see
-    :meth:`AutoencoderTransformer._networks`) leave this; ``model_``,
-    ``encoder_`` and ``decoder_`` are built from it on first access, and it is
-    what pickles. ``weights`` are ``model_.weights``' values, ``optimizer_state``
-    those of the variables of its optimizer, built on the training core's.
-    """
-
-    def __init__(self, networks, mean, scale, weights, optimizer_state):
-        self.networks, self.mean, self.scale = networks, mean, scale
-        self.weights, self.optimizer_state = weights, optimizer_state
-
-    def build(self):
-        """``(model, encoder, decoder)`` with these values."""
-        optimizer = make_optimizer(self.networks.optimizer, self.networks.learning_rate)
-        model, encoder, decoder, core, optimizer = self.networks.build(
-            self.mean, self.scale, optimizer
-        )
-        model.set_weights(self.weights)
-        optimizer.build(core.trainable_variables)
-        for variable, value in zip(
-            optimizer.variables, self.optimizer_state, strict=True
-        ):
-            variable.assign(value)
-        return model, encoder, decoder

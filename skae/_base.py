@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._inference import Inference, standardized_decoding
+from ._network_cache import KerasAttribute
 from ._objectives import r2_from_sums, reconstruction_r2, standardization
 from ._rows import InMemoryRows, Standardizer
 from ._training import History, TrainingConfig
@@ -96,37 +97,6 @@ _KERAS_KINDS = {
 }
 
 
-class _KerasAttribute:
-    """``model_``, ``encoder_`` or ``decoder_``: where fit kept only the values of
-    the weights (``_unbuilt``, see :class:`skae._autoencoder.UnbuiltNetworks`),
-    the three Keras models are built from them on first access."""
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __get__(self, estimator, owner=None):
-        if estimator is None:
-            return self
-        state = vars(estimator)
-        if self.name not in state and "_unbuilt" in state:
-            model, encoder, decoder = state["_unbuilt"].build()
-            state.update(model_=model, encoder_=encoder, decoder_=decoder)
-            del state["_unbuilt"]
-            estimator._forward_history = getattr(model, "history", None)
-        try:
-            return state[self.name]
-        except KeyError:
-            raise AttributeError(
-                f"{type(estimator).__name__!r} object has no attribute {self.name!r}"
-            ) from None
-
-    def __set__(self, estimator, value):
-        vars(estimator)[self.name] = value
-
-    def __delete__(self, estimator):
-        del vars(estimator)[self.name]
-
-
 class _BaseAutoencoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
@@ -141,9 +111,9 @@ class _BaseAutoencoder(
     # Whether init="random" trains the user's networks as the halves themselves,
     # on the data's units (else beside the linear maps, as with init="pca").
     _random_networks_as_they_are = True
-    model_ = _KerasAttribute()
-    encoder_ = _KerasAttribute()
-    decoder_ = _KerasAttribute()
+    model_ = KerasAttribute()
+    encoder_ = KerasAttribute()
+    decoder_ = KerasAttribute()
 
     # The parameters both estimators take; each adds its own.
     _parameter_constraints: dict = {
@@ -611,7 +581,8 @@ class _BaseAutoencoder(
     def _current_forward(self):
         # Every model_.fit() installs a new History object on model_.history: a check
         # that costs nanoseconds, where reading a TensorFlow variable costs ~20 us.
-        # A model not built yet (see _KerasAttribute) has not been trained since.
+        # A model not built yet (skae._network_cache.KerasAttribute) has not been
+        # trained since.
         model = vars(self).get("model_")
         if model is not None and (
             getattr(model, "history", None) is not self._forward_history

@@ -136,7 +136,7 @@ def reseed(encoder, decoder, seeds):
     The values are those :func:`build_autoencoder` gives from the same seeds:
     Glorot-uniform kernels, one seed each in the order :func:`built_in_half` draws
     them (the encoder's half first), and zero biases. So a kept, already traced
-    model (see :class:`skae._training.KeptNetworks`) starts a fit where a new one
+    model (see :class:`skae._network_cache.KeptNetworks`) starts a fit where a new one
     would. Only for skae's own networks (not a user's, gated). A kept model
     reseeds through :func:`make_reseed`'s single TensorFlow call instead.
     """

@@ -18,7 +18,6 @@ when the starting weights were returned.
 import collections
 import contextlib
 import math
-import threading
 
 import numpy as np
 
@@ -309,7 +308,8 @@ def train(
     ``tf.distribute.Strategy`` under whose scope ``core`` and ``optimizer`` were
     made, splits each batch among its replicas.
 
-    ``kept``, a :class:`KeptNetworks` that ``core`` and ``optimizer`` belong to,
+    ``kept``, a :class:`skae._network_cache.KeptNetworks` that ``core`` and
+    ``optimizer`` belong to,
     keeps the traced epoch between fits: the one traced by an earlier fit on it
     is run, or the one traced now is kept.
     """
@@ -332,101 +332,6 @@ def train(
         if kept is not None:
             kept.keep_epoch(batch_size, run_epoch)
     return _train_epochs(core, optimizer, run_epoch, *epochs)
-
-
-class KeptNetworks:
-    """A built-in network, compiled, kept between fits with its traced epochs.
-
-    Building and compiling a Keras model, building its optimizer and tracing its
-    epoch (TensorFlow optimises the graph at the first run) cost 0.1-1.5 s on this
-    project's machines, against milliseconds per epoch on digits-sized data: most
-    of a short fit, paid by every fit of a grid search. Fits of skae's own networks
-    with the same settings therefore borrow one kept set (see :class:`_Kept`):
-    each gives it its own seeded initial weights (:func:`skae._network.reseed`),
-    its optimizer a fresh state (:meth:`reset_optimizer`), trains it, and keeps the
-    values it ends with. The same graphs run on the same values, so the results
-    are bit-identical to those of a model built and traced for the fit.
-    """
-
-    def __init__(self, model, encoder, decoder, core, optimizer):
-        from ._network import make_reseed
-
-        tf = import_tensorflow()
-        self.model, self.encoder, self.decoder = model, encoder, decoder
-        self.core, self.optimizer = core, optimizer
-        optimizer.build(core.trainable_variables)
-        fresh = [tf.constant(variable.numpy()) for variable in optimizer.variables]
-        self.run_epochs = collections.OrderedDict()  # by batch size: see train()
-        # One traced call each (eager, they cost 10-20 ms of a fit's 0.1-0.2 s):
-        self.reseed = make_reseed(encoder, decoder)  # reseed(seeds): new weights
-
-        @tf.function(input_signature=[])
-        @tf.autograph.experimental.do_not_convert
-        def fresh_state():
-            for variable, value in zip(optimizer.variables, fresh, strict=True):
-                variable.assign(value)
-
-        self._fresh_state = fresh_state
-        weights, state = model.weights, optimizer.variables
-
-        @tf.function(input_signature=[])
-        @tf.autograph.experimental.do_not_convert
-        def read():
-            return [v.value for v in weights], [v.value for v in state]
-
-        self._read = read
-        # One trace per kept set, by design (see make_epoch_function).
-        fresh_state._omit_frequent_tracing_warning = True
-        read._omit_frequent_tracing_warning = True
-
-    def values(self):
-        """The values of the model's weights and of the optimizer's variables, as
-        NumPy arrays, read in one call."""
-        return tuple([tensor.numpy() for tensor in part] for part in self._read())
-
-    def keep_epoch(self, batch_size, run_epoch):
-        """Keep ``run_epoch``, traced for ``batch_size``, beside at most 3 more."""
-        self.run_epochs[batch_size] = run_epoch
-        while len(self.run_epochs) > 4:
-            self.run_epochs.popitem(last=False)
-
-    def reset_optimizer(self, learning_rate):
-        """Give the optimizer the state of a new one with ``learning_rate``."""
-        self._fresh_state()
-        self.optimizer.learning_rate = learning_rate
-
-
-class _Kept:
-    """The :class:`KeptNetworks` of recent fits, by what they were built from.
-
-    A set serves one fit at a time: a fit that finds its set busy (another
-    thread) or missing builds a new one, which is kept when the fit ends without
-    an error. At most ``size`` sets are kept, the least recently used dropped
-    first, so memory stays flat over any number of fits.
-    """
-
-    def __init__(self, size=4):
-        self._size = size
-        self._lock = threading.Lock()
-        self._kept = collections.OrderedDict()
-
-    @contextlib.contextmanager
-    def borrowed(self, key, build):
-        """Yield the set kept under the hashable ``key``, or a new one from
-        ``build()`` (which returns :class:`KeptNetworks`'s arguments)."""
-        with self._lock:
-            networks = self._kept.pop(key, None)
-        if networks is None:
-            with released_gradient_registrations():
-                networks = KeptNetworks(*build())
-        yield networks
-        with self._lock:
-            self._kept[key] = networks
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-
-
-KEPT = _Kept()
 
 
 def budget_rate(epoch, n_epochs):

@@ -83,7 +83,7 @@ def test_a_random_start_that_training_cannot_improve_is_kept(gaussian):
 
 def _interrupt_at_epoch(monkeypatch, epoch):
     """Make the Ctrl-C signal arrive while the given epoch runs."""
-    from skae import _training
+    from skae import _network_cache, _training
 
     real = _training.make_epoch_function
 
@@ -105,7 +105,7 @@ def _interrupt_at_epoch(monkeypatch, epoch):
 
     monkeypatch.setattr(_training, "make_epoch_function", make_epoch_function)
     # Fits reuse traced epochs kept from earlier fits: keep none, so this one traces.
-    monkeypatch.setattr(_training, "KEPT", _training._Kept())
+    monkeypatch.setattr(_network_cache, "KEPT", _network_cache._Kept())
 
 
 @pytest.mark.parametrize("early_stopping", [True, False])
@@ -198,19 +198,19 @@ def test_kept_networks_give_the_results_of_a_model_built_for_the_fit(
     # and traced for the fit, as a fit with a callback trains.
     import keras
 
-    from skae import _training
+    from skae import _network_cache
 
     params = {**FAST, "max_iter": 4, **params}
-    monkeypatch.setattr(_training, "KEPT", _training._Kept())
+    monkeypatch.setattr(_network_cache, "KEPT", _network_cache._Kept())
     built = AutoencoderTransformer(
         4, callbacks=[keras.callbacks.Callback()], **params
     ).fit(digits)
-    assert "model_" in vars(built) and not _training.KEPT._kept
+    assert "model_" in vars(built) and not _network_cache.KEPT._kept
     first = AutoencoderTransformer(4, **params).fit(digits)
-    assert len(_training.KEPT._kept) == 1
+    assert len(_network_cache.KEPT._kept) == 1
     AutoencoderTransformer(3, **params).fit(digits[:500])  # other networks between
     again = AutoencoderTransformer(4, **params).fit(digits)
-    assert len(_training.KEPT._kept) == 2
+    assert len(_network_cache.KEPT._kept) == 2
     for kept in (first, again):
         assert "model_" not in vars(kept)  # built on first access, below
         assert_array_equal(kept.transform(digits), built.transform(digits))
@@ -300,12 +300,12 @@ def test_kept_traced_epochs_are_bounded_and_serve_one_fit_at_a_time(
 ):
     import threading
 
-    from skae import _training
+    from skae import _network_cache
 
-    monkeypatch.setattr(_training, "KEPT", _training._Kept(size=2))
+    monkeypatch.setattr(_network_cache, "KEPT", _network_cache._Kept(size=2))
     for k in (1, 2, 3, 4):
         AutoencoderTransformer(k, **FAST).fit(digits[:300])
-    assert len(_training.KEPT._kept) == 2  # the two used last
+    assert len(_network_cache.KEPT._kept) == 2  # the two used last
     # Two threads fitting the same settings at once: each gets its own pair.
     alone = AutoencoderTransformer(4, **FAST).fit(digits)
     results = [None, None]
@@ -397,13 +397,60 @@ def test_a_traced_forward_pass_never_runs_the_kept_networks(monkeypatch, digits)
     # Where transform would run the Keras model itself (here forced: no NumPy
     # mirror), a fit on kept networks takes a model of its own, so that later fits,
     # which train the kept one, leave its codes as they are.
-    from skae import _inference, _training
+    from skae import _inference, _network_cache
 
-    monkeypatch.setattr(_training, "KEPT", _training._Kept())
+    monkeypatch.setattr(_network_cache, "KEPT", _network_cache._Kept())
     monkeypatch.setattr(_inference, "_mirror", lambda model, unstandardize=True: None)
     first = AutoencoderTransformer(4, **FAST).fit(digits)
     codes = first.transform(digits)
     assert "model_" in vars(first)
     AutoencoderTransformer(4, **FAST).fit(digits[::-1])  # trains the kept networks
-    assert len(_training.KEPT._kept) == 1
+    assert len(_network_cache.KEPT._kept) == 1
     assert_array_equal(first.transform(digits), codes)
+
+
+def test_the_network_spec_holds_every_setting_the_builder_takes():
+    # The spec is the cache key of kept networks because it is all that reaches the
+    # builder besides the data, the seeds and the user's networks: a new graph
+    # setting cannot reach build_autoencoder without becoming a field.
+    import dataclasses
+    import inspect
+
+    from skae._network import build_autoencoder
+    from skae._network_cache import NetworkSpec
+
+    besides = {"mean", "scale", "seeds", "networks"}
+    taken = set(inspect.signature(build_autoencoder).parameters) - besides
+    fields = {field.name for field in dataclasses.fields(NetworkSpec)}
+    assert taken == fields - {"hidden"} | {"hidden_layer_sizes"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hidden_layer_sizes": (6,)},
+        {"activation": "tanh"},
+        {"noise": 0.1},
+        {"sparsity": 0.1},
+        {"tied_weights": True},
+        {"optimizer": "sgd"},
+    ],
+)
+def test_fits_that_differ_in_a_graph_setting_do_not_share_kept_networks(
+    digits, monkeypatch, change
+):
+    from skae import _network_cache
+
+    monkeypatch.setattr(_network_cache, "KEPT", _network_cache._Kept())
+    params = {**FAST, "max_iter": 1}
+    AutoencoderTransformer(3, **params).fit(digits[:200])
+    other = AutoencoderTransformer(3, **{**params, **change}).fit(digits[:200])
+    assert len(_network_cache.KEPT._kept) == 2
+    # And the kept networks it trained are the ones asked for: the results of a
+    # model built for the fit (a callback makes a fit build its own).
+    import keras
+
+    built = AutoencoderTransformer(
+        3, callbacks=[keras.callbacks.Callback()], **{**params, **change}
+    ).fit(digits[:200])
+    assert_array_equal(other.transform(digits), built.transform(digits))
