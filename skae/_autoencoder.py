@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _network_cache, _stream
+from . import _network_cache, _stream, _training
 from ._backend import import_tensorflow
 from ._base import (
     _EV_MAX_SAMPLES,
@@ -24,9 +24,20 @@ from ._base import (
     _Plan,
 )
 from ._distribute import STRATEGY_NAMES, resolve_strategy
+from ._network import (
+    init_from_pca,
+    keras_activation,
+    pca_basis,
+    reseed_noise,
+    set_standardization,
+    shortcut,
+    tie,
+    training_core,
+)
 from ._network_cache import KeptSpec, NetworkSpec, UnbuiltNetworks
 from ._objectives import MSE_NAMES, make_loss, make_optimizer
 from ._rows import rows_of
+from ._training import History, make_partial_epoch, released_gradient_registrations
 
 
 class AutoencoderTransformer(_BaseAutoencoder):
@@ -524,20 +535,18 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def _start(self, networks, pca, center, rng):
         """Set the linear maps to PCA's projection; return the basis."""
-        from ._network import init_from_pca, pca_basis
 
         basis = pca_basis(pca, self.n_components_, rng)
         init_from_pca(self.encoder_, self.decoder_, basis, center)
         return basis
 
     def _train(self, networks, rows, spec, rng, incremental=False):
-        from ._training import released_gradient_registrations, train
 
         if incremental:
             return self._train_one_epoch(rows, rng)
         X_train, X_val = rows.training_input(spec.as_they_are)
         with released_gradient_registrations():
-            history = train(
+            history = _training.train(
                 networks.core,
                 networks.optimizer,
                 networks.loss_fn,
@@ -698,8 +707,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def _train_one_epoch(self, rows, rng):
         """partial_fit's training: one epoch over the rows; a History of it."""
-        from ._network import training_core
-        from ._training import History, make_partial_epoch
 
         as_they_are = self._as_they_are()
         epoch = getattr(self, "_partial_epoch", None)
@@ -764,7 +771,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def _as_they_are(self):
         """Whether training sees the data's units: the user's networks as they are."""
-        from ._network import shortcut
 
         return shortcut(self.encoder_) is None or shortcut(self.decoder_) is None
 
@@ -793,7 +799,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def _network_spec(self, n_features, n_components, hidden, as_they_are):
         """The :class:`~skae._network_cache.NetworkSpec` of a fit's networks."""
-        from ._network import keras_activation
 
         return NetworkSpec(
             n_features=n_features,
@@ -829,15 +834,16 @@ class AutoencoderTransformer(_BaseAutoencoder):
             noise_seed=self._noise_setting(rng)[1],
         )
         model.compile(optimizer=optimizer, loss=self.loss)
-        self._set_networks(model, encoder, decoder, spec.n_components, mean, scale)
+        self._set_networks(model, encoder, decoder)
         return loss_fn, optimizer, core
 
-    def _set_networks(self, model, encoder, decoder, n_components, mean, scale):
+    def _set_networks(self, model, encoder, decoder):
         vars(self).pop("_unbuilt", None)  # an earlier fit's
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
-        self.n_components_ = n_components
-        self.mean_ = mean
-        self._scale = scale  # the standardisation's s, which partial_fit keeps
+
+    def _restore_ties(self):
+        if self.tied_weights:  # not in Keras's saved model
+            tie(self.encoder_, self.decoder_)
 
     @contextlib.contextmanager
     def _networks(self, spec, rng, trains, incremental=False):
@@ -851,8 +857,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
         weights (``_unbuilt``), from which ``model_`` and co. are built on first
         access. Other fits build their own (``kept`` is ``None``).
         """
-        from ._network import reseed_noise, set_standardization
-        from ._training import make_partial_epoch
 
         if incremental and spec is None:  # partial_fit trains the model as it is
             yield _Networks()
@@ -897,9 +901,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
             set_standardization(kept.encoder, kept.decoder, mean, scale)
             reseed_noise(kept.core, noise_seed)
             kept.reset_optimizer(settings.learning_rate)
-            self._set_networks(
-                kept.model, kept.encoder, kept.decoder, n_components, mean, scale
-            )
+            self._set_networks(kept.model, kept.encoder, kept.decoder)
             yield _Networks(kept.core, kept.optimizer, loss_fn, kept=kept)
             self._unbuilt = UnbuiltNetworks(
                 kept_spec, settings.learning_rate, mean, scale, *kept.values()
@@ -963,7 +965,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
         signed so that its largest entry is positive (the rule of scikit-learn's
         ``svd_flip`` for PCA).
         """
-        from ._network import shortcut
 
         # The kernel in standardised units: the same directions at any scale of X.
         kernel = np.asarray(shortcut(self.decoder_).linear.kernel, dtype=np.float64)
@@ -975,6 +976,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     def __getstate__(self):
         state = super().__getstate__()
+        state.pop("_partial_epoch", None)  # traced again after loading
         # partial_fit goes on with the optimizer's state; Keras 3.4 pickles the
         # model without it, later versions with it (and then this is not used).
         optimizer = getattr(state.get("model_") and self.model_, "optimizer", None)

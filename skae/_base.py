@@ -24,8 +24,9 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._inference import Inference, standardized_decoding
+from ._network import copy_tied_kernels, permute_code, user_network
 from ._network_cache import KerasAttribute
-from ._objectives import r2_from_sums, reconstruction_r2, standardization
+from ._objectives import r2_from_sums, reconstruction_r2
 from ._rows import InMemoryRows, Standardizer
 from ._training import History, TrainingConfig
 from ._warnings import warn
@@ -179,14 +180,6 @@ class _BaseAutoencoder(
             raise KeyboardInterrupt
         return self
 
-    def _standardization(self, X):
-        """``(mean_, scale, no_variance)``; data without variance get scale 1."""
-        mean, scale = standardization(X)
-        if scale > 0:
-            return mean, scale, False
-        self._warn_no_variance(X.shape[0])
-        return mean, np.float64(1.0), True
-
     def _training_settings(self, n_rows):
         """The :class:`TrainingSettings` of a fit on ``n_rows`` training rows
         (``None``: rows that come in batches, as ``partial_fit``'s), with the
@@ -318,6 +311,8 @@ class _BaseAutoencoder(
             trains, starts = True, False
             rows.set_standardizer(Standardizer(self.mean_, self._scale))
         # 5. Build.
+        if first:  # the fitted standardisation: one owner, this sequence
+            self.n_components_, self.mean_, self._scale = n_components, mean, scale
         with self._networks(spec, rng, trains, incremental) as networks:
             # 6. Start from PCA (of the training rows: early stopping then compares
             # it fairly with later epochs on the validation rows).
@@ -367,7 +362,6 @@ class _BaseAutoencoder(
         """The user's encoder and decoder networks (``None`` for built-in ones);
         the encoder gives ``encoder_outputs`` values per row (by default
         ``n_components``)."""
-        from ._network import user_network
 
         if encoder_outputs is None:
             encoder_outputs = n_components
@@ -564,13 +558,11 @@ class _BaseAutoencoder(
 
     def _permute_code(self, order):
         """Reorder the code units; ``False`` where they cannot be reordered."""
-        from ._network import permute_code
 
         return permute_code(self.encoder_, self.decoder_, order)
 
     def _refresh_forward(self):
         """Snapshot the Keras weights for the NumPy inference path."""
-        from ._network import copy_tied_kernels
 
         copy_tied_kernels(self.decoder_)
         self._forward = self._inference_class(
@@ -696,9 +688,7 @@ class _BaseAutoencoder(
         # __setstate__ loads once skae.layers is imported. Where fit kept only the
         # values of the weights (_unbuilt), those travel, and the load builds on them.
         state = dict(super().__getstate__())  # object's is the live __dict__
-        # partial_fit's traced epoch is traced again after loading.
-        dropped = ("encoder_", "decoder_", "_forward", "_forward_history")
-        for name in (*dropped, "_partial_epoch"):
+        for name in ("encoder_", "decoder_", "_forward", "_forward_history"):
             state.pop(name, None)
         if "model_" in state:
             state["model_"] = pickle.dumps(state["model_"])
@@ -710,15 +700,14 @@ class _BaseAutoencoder(
 
             state = {**state, "model_": pickle.loads(state["model_"])}
         super().__setstate__(state)
-        if "_unbuilt" in state:
-            self._refresh_forward()  # builds the Keras models from the values
-        elif "model_" in state:
+        if "model_" in state:
             self.encoder_, self.decoder_ = self.model_.layers[0], self.model_.layers[-1]
-            if getattr(self, "tied_weights", False):  # not in Keras's saved model
-                from ._network import tie
-
-                tie(self.encoder_, self.decoder_)
+            self._restore_ties()
+        if "n_components_" in state:  # fitted: the Keras models, or their values
             self._refresh_forward()
+
+    def _restore_ties(self):
+        """Restore what Keras's saved model lacks after unpickling (nothing here)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -160,7 +160,8 @@ def _fold_out(op, scale, shift):
     return kernel * scale, bias * scale + shift, act
 
 
-def _standardization(layer):
+def _standardize_layer_values(layer):
+    """``(mean, scale)`` held by a :class:`~skae.layers.Standardize` layer."""
     mean, scale = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
     return mean, float(scale)
 
@@ -180,9 +181,9 @@ def _mirror(model, unstandardize=True):
     layers = list(model.layers)
     pre = post = None
     if layers and isinstance(layers[0], Standardize) and not layers[0].invert:
-        pre = _standardization(layers.pop(0))
+        pre = _standardize_layer_values(layers.pop(0))
     if layers and isinstance(layers[-1], Standardize) and layers[-1].invert:
-        post = _standardization(layers.pop())
+        post = _standardize_layer_values(layers.pop())
         if not unstandardize:
             post = None
     linear, deep = None, []
@@ -466,7 +467,7 @@ def standardized_decoding(decoder):
     mirror = _NumpyPass(mirror.linear, mirror.deep, mirror.n_out, in_float32=True)
     if mirror._float32 is None:  # weights beyond float32
         return None
-    mean, scale = _standardization(last)
+    mean, scale = _standardize_layer_values(last)
 
     def decode(Z):
         return mirror(np.asarray(Z, dtype=np.float32), np.float32)

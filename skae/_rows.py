@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import validate_data
 
 from . import _stream
+from ._network import fit_pca
 from ._objectives import reconstruction_r2, standardization, standardize
 
 
@@ -78,7 +79,6 @@ class InMemoryRows:
     def pca(self, n_components, rng, options):
         """PCA of all the standardised rows (the floor, and the size that a float
         or ``'mle'`` ``n_components`` asks for)."""
-        from ._network import fit_pca
 
         with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no variance
             return fit_pca(self.X_std, n_components, rng, **options)
@@ -86,7 +86,6 @@ class InMemoryRows:
     def start_pca(self, pca, n_components, rng, options):
         """``(pca, center)``: PCA of the training rows and their mean, where the
         start is: without held-out rows, ``pca`` of all rows."""
-        from ._network import fit_pca
 
         if self.val_rows is None:
             return pca, self.X_std.mean(axis=0)
@@ -156,9 +155,7 @@ class ChunkedRows:
 
     def standardization(self):
         peak = _stream.check_finite_and_peak(self.chunks)
-        mean, scale, self.total_ss, self.exponent = _stream.standardization(
-            self.chunks, peak
-        )
+        mean, scale, self.total_ss, self.exponent = _stream.moments(self.chunks, peak)
         return mean, scale
 
     def set_standardizer(self, standardizer):
@@ -224,7 +221,7 @@ class ChunkedRows:
             return _stream.score(self.chunks, reconstruct, self.total_ss, self.exponent)
         held = _stream.Chunks(rows)
         peak = float(np.max(np.abs(rows)))
-        *_, held_ss, held_exponent = _stream.standardization(held, peak)
+        *_, held_ss, held_exponent = _stream.moments(held, peak)
         return _stream.score(held, reconstruct, held_ss, held_exponent)
 
     def ranking_rows(self, rng, max_rows):

@@ -99,7 +99,7 @@ def _exponent(peak):
     return 0 if peak == 0 or 1e-100 < peak < 1e100 else int(np.frexp(peak)[1])
 
 
-def standardization(chunks, peak):
+def moments(chunks, peak):
     """``(mean, scale, total_ss, exponent)`` of all the rows, in one pass.
 
     ``mean`` and ``scale`` are :func:`skae._objectives.standardization`'s, up to
@@ -228,7 +228,7 @@ class TrainingRows:
 
 def score(chunks, forward, total_ss, exponent):
     """Reconstruction R^2 of all the rows, with ``total_ss`` from
-    :func:`standardization`: ``forward`` maps float64 rows to reconstructions."""
+    :func:`moments`: ``forward`` maps float64 rows to reconstructions."""
     residual_ss = 0.0
     for _, part in chunks:
         residual_ss += float(

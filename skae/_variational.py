@@ -36,14 +36,25 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _training
 from ._backend import import_keras
 from ._base import _BaseAutoencoder, _in_squared_units, _Networks
 from ._inference import Inference
+from ._network import (
+    built_in_half,
+    keras_activation,
+    pca_basis,
+    permute_code,
+    set_standardization,
+    shortcut,
+    silence_networks,
+)
 from ._objectives import (
     gaussian_nll,
     kl_to_standard_normal,
     make_optimizer,
 )
+from ._training import released_gradient_registrations
 
 # Smallest noise variance of the decoder, as a fraction of the mean feature variance.
 _NOISE_FLOOR = 1e-6
@@ -80,7 +91,6 @@ def build_vae(
     ``hidden``), each beside its linear map behind a gate that starts at zero.
     """
     keras = import_keras()
-    from ._network import built_in_half, set_standardization
     from .layers import NoiseVariance, Reparameterize, Standardize
 
     def init():
@@ -125,7 +135,6 @@ def start_from_ppca(encoder, decoder, noise, basis, variances, noise_variance, c
     of the standardised rows, ``variances`` their ``k`` variances, ``noise_variance``
     the variance left per feature, and ``center`` the rows' mean.
     """
-    from ._network import shortcut, silence_networks
 
     sigma2 = max(float(noise_variance), _NOISE_FLOOR)
     signal = np.sqrt(np.maximum(variances - sigma2, 0.0))
@@ -142,7 +151,6 @@ def start_from_ppca(encoder, decoder, noise, basis, variances, noise_variance, c
 def make_negative_elbo(encoder, decoder, noise, n_components, n_features):
     """``fn(tf, core, X)``: the negative ELBO summed over standardised float32 rows
     (with ``beta=1``), its expectation by cubature; traceable."""
-    from ._network import shortcut
 
     ops = import_keras().ops
     code, reconstruction = shortcut(encoder), shortcut(decoder)
@@ -463,7 +471,6 @@ class VariationalAutoencoder(_BaseAutoencoder):
 
     @contextlib.contextmanager
     def _networks(self, spec, rng, trains, incremental=False):
-        from ._network import keras_activation
 
         activation = self._keras_setting(
             "activation", keras_activation, self.activation
@@ -486,16 +493,10 @@ class VariationalAutoencoder(_BaseAutoencoder):
             ),
         )
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
-        self.n_components_, self.mean_, self._scale = (
-            spec.n_components,
-            spec.mean,
-            spec.scale,
-        )
         yield _Networks(core, optimizer, noise=noise)
 
     def _start(self, networks, pca, center, rng):
         """Set the model to probabilistic PCA's optimum."""
-        from ._network import pca_basis
 
         k = self.n_components_
         variances = np.pad(pca.explained_variance_, (0, k - pca.n_components_))
@@ -538,7 +539,6 @@ class VariationalAutoencoder(_BaseAutoencoder):
 
     def _train(self, networks, rows, spec, rng, incremental=False):
         """Maximise the ELBO of the standardised training rows; a History."""
-        from ._training import released_gradient_registrations, train
 
         core, noise, optimizer = networks.core, networks.noise, networks.optimizer
         X_train, X_val = rows.training_input(as_they_are=False)
@@ -560,7 +560,7 @@ class VariationalAutoencoder(_BaseAutoencoder):
             return -error / len(X_val) - shift
 
         with released_gradient_registrations():
-            history = train(
+            history = _training.train(
                 core,
                 optimizer,
                 negative_log_likelihood,
@@ -587,7 +587,6 @@ class VariationalAutoencoder(_BaseAutoencoder):
         self._order_code_units(X, scale, self._score(X), rng)
 
     def _permute_code(self, order):
-        from ._network import permute_code
 
         k = self.n_components_
         both = np.concatenate([order, order + k])
