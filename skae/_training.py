@@ -322,16 +322,22 @@ def train(
 
     batch_size = int(min(config.batch_size, X.shape[0]))  # a Python int for TF
     rest = (loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn)
-    epochs = (X, X_val, config, rng, model, error_fn, score_fn, score_name)
     if strategy is not None:
         run_epoch = make_distributed_epoch_function(strategy, core, optimizer, *rest)
-        return _train_epochs(core, optimizer, run_epoch, *epochs, traced_errors=False)
-    run_epoch = None if kept is None else kept.run_epochs.get(batch_size)
-    if run_epoch is None:
-        run_epoch = make_epoch_function(core, optimizer, *rest)
-        if kept is not None:
-            kept.keep_epoch(batch_size, run_epoch)
-    return _train_epochs(core, optimizer, run_epoch, *epochs)
+    else:
+        run_epoch = None if kept is None else kept.run_epochs.get(batch_size)
+        if run_epoch is None:
+            run_epoch = make_epoch_function(core, optimizer, *rest)
+            if kept is not None:
+                kept.keep_epoch(batch_size, run_epoch)
+    epochs = _Epochs(
+        run_epoch, core, X, X_val, rng, error_fn, traced_errors=strategy is None
+    )
+    if X_val is not None and score_fn is None:
+        score_fn = _validation_r2(X_val)
+    if X_val is None:
+        score_fn = None  # no held-out rows: the training loss judges epochs
+    return _train_epochs(core, optimizer, epochs, config, model, score_fn, score_name)
 
 
 def budget_rate(epoch, n_epochs):
@@ -350,74 +356,147 @@ def budget_rate(epoch, n_epochs):
     return 0.5 * (1 + math.cos(math.pi * (epoch - warmup) / (n_epochs - warmup)))
 
 
-def _train_epochs(
-    core,
-    optimizer,
-    run_epoch,
-    X,
-    X_val,
-    config,
-    rng,
-    model,
-    error_fn,
-    score_fn,
-    score_name,
-    traced_errors=True,
-):
-    """The epochs of :func:`train`, with ``run_epoch`` traced on ``core`` and
-    ``optimizer``.
+class _Epochs:
+    """The traced epoch ``run_epoch`` over the training rows ``X`` (an array, or
+    rows read in chunks: :class:`skae._stream.TrainingRows`) and the held-out rows
+    ``X_val`` (or ``None``), in an order drawn from ``rng``; and the errors
+    (``error_fn``) of ``core``'s weights as they are.
+
+    ``traced_errors`` says whether ``run_epoch`` can compute the errors of the
+    weights on rows outside training (as its validation figures, with no training
+    rows), which costs a fraction of an eager call; else they are computed by an
+    eager call.
+    """
+
+    def __init__(self, run_epoch, core, X, X_val, rng, error_fn, traced_errors):
+        tf = self._tf = import_tensorflow()
+        self.run_epoch, self.core, self.X, self.rng = run_epoch, core, X, rng
+        self.error_fn, self.traced_errors = error_fn, traced_errors
+        self.streamed = not isinstance(X, np.ndarray)
+        self.X_t = None if self.streamed else tf.constant(X)
+        self.no_rows = tf.zeros([0, X.shape[1]], tf.float32)
+        self.X_val_t = self.no_rows if X_val is None else tf.constant(X_val)
+
+    def error(self, rows):
+        """``error_fn`` of the weights as they are on the tensor ``rows``."""
+        tf = self._tf
+        if not self.traced_errors:
+            return float(self.error_fn(tf, self.core, rows))
+        return float(self.run_epoch(self.no_rows, tf.zeros([0], tf.int32), rows)[2])
+
+    def training_error(self):
+        if not self.streamed:
+            return self.error(self.X_t)
+        return sum(self.error(self._tf.constant(part)) for part in self.X.parts())
+
+    def validation_error(self):
+        return self.error(self.X_val_t)
+
+    def run(self):
+        """One epoch: ``(loss, val_loss, val_error)``."""
+        tf, X, rng = self._tf, self.X, self.rng
+        if not self.streamed:
+            order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
+            return (float(v) for v in self.run_epoch(self.X_t, order, self.X_val_t))
+        total = 0.0
+        for part in X.parts(rng):
+            order = tf.constant(rng.permutation(len(part)).astype(np.int32))
+            loss, _, _ = self.run_epoch(tf.constant(part), order, self.no_rows)
+            total += float(loss) * len(part)
+        # No training rows: only the validation rows' figures are computed.
+        _, val_loss, val_error = self.run_epoch(
+            self.no_rows, tf.zeros([0], tf.int32), self.X_val_t
+        )
+        return total / X.shape[0], float(val_loss), float(val_error)
+
+
+class _Stopping:
+    """MLPRegressor's stopping rule over a run, and the weights it returns.
+
+    With held-out rows (``score_fn`` turns their error into a score, higher is
+    better), the best epoch's weights, the initial ones included; else the last
+    epoch's, unless the initial weights reconstruct the training rows better.
+    """
+
+    def __init__(self, core, epochs, config, score_fn, score_name):
+        self.core, self.epochs, self.config = core, epochs, config
+        self.score_fn, self.score_name = score_fn, score_name
+        self.history, self.no_improvement = History(), 0
+        self.initial_weights = self.best_weights = core.get_weights()
+        # Whether best_weights are the core's weights as they are, which then need
+        # no restoring: until the next epoch, unless a user's callback may change
+        # them.
+        self.best_in_core = False
+        if score_fn is not None:
+            self.history.best_validation_score = score_fn(epochs.validation_error())
+        else:
+            self.initial_error = epochs.training_error()
+
+    def epoch_begins(self):
+        self.best_in_core = False  # the epoch changes the core's weights
+
+    def record(self, epoch, loss, val_loss, val_error):
+        """Record an epoch; return the logs that callbacks see."""
+        history, tol = self.history, self.config.tol
+        history.loss_curve.append(loss)
+        if not np.isfinite(loss):
+            raise FloatingPointError(
+                f"Training diverged at epoch {epoch + 1} (loss={loss}). "
+                "Try a smaller learning_rate."
+            )
+        logs = {"loss": loss}
+        if self.score_fn is not None:
+            score = self.score_fn(val_error)
+            history.validation_scores.append(score)
+            logs.update({"val_loss": val_loss, self.score_name: score})
+            improved = score >= history.best_validation_score + tol
+            if score > history.best_validation_score:
+                history.best_validation_score = score
+                self.best_weights = self.core.get_weights()
+                self.best_in_core = not self.config.callbacks
+        else:
+            improved = loss <= history.best_loss - tol
+            history.best_loss = min(history.best_loss, loss)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        return logs
+
+    @property
+    def patience_spent(self):
+        return self.no_improvement > self.config.n_iter_no_change
+
+    def restore(self):
+        """Give ``core`` the weights the run returns."""
+        if self.score_fn is not None:
+            if not self.best_in_core:
+                self.core.set_weights(self.best_weights)
+            self.history.kept_initial = self.best_weights is self.initial_weights
+        elif not self.epochs.training_error() <= self.initial_error:
+            self.core.set_weights(self.initial_weights)
+            self.history.kept_initial = True
+
+
+def _validation_r2(X_val):
+    """The score of held-out rows by default: R^2 from their squared error."""
+    centered = X_val - X_val.mean(axis=0, dtype=np.float64)
+    val_total_ss = float(np.sum(centered**2))
+
+    def score_fn(error):
+        return r2_from_sums(error, val_total_ss)
+
+    return score_fn
+
+
+def _train_epochs(core, optimizer, epochs, config, model, score_fn, score_name):
+    """The epochs of :func:`train`: ``epochs`` (an :class:`_Epochs`) run until
+    MLPRegressor's stopping rule (:class:`_Stopping`, with ``score_fn`` and
+    ``score_name`` for held-out rows) says so or ``config.max_iter`` is reached,
+    with Keras's callbacks around them.
 
     With ``config.scheduled``, the optimizer's learning rate follows
     :func:`budget_rate` over the ``max_iter`` epochs (a warm-up epoch, then a
     cosine decay), and is set back to its value at the end.
-
-    ``traced_errors`` says whether ``run_epoch`` can compute the errors of the
-    weights on rows outside training (as its validation figures, with no training
-    rows); else they are computed by an eager call.
     """
     keras = import_keras()
-    tf = import_tensorflow()
-    early_stopping = X_val is not None
-    # X is an array, or rows read in chunks (skae._stream.TrainingRows).
-    streamed = not isinstance(X, np.ndarray)
-    X_t = None if streamed else tf.constant(X)
-    no_rows = tf.zeros([0, X.shape[1]], tf.float32)
-    X_val_t = tf.constant(X_val) if early_stopping else no_rows
-
-    def error(rows):
-        """``error_fn`` of the weights as they are on the tensor ``rows``: in the
-        traced epoch (as its validation figure, with no training rows), which
-        costs a fraction of an eager call."""
-        if not traced_errors:
-            return float(error_fn(tf, core, rows))
-        return float(run_epoch(no_rows, tf.zeros([0], tf.int32), rows)[2])
-
-    def training_error():
-        if not streamed:
-            return error(X_t)
-        return sum(error(tf.constant(part)) for part in X.parts())
-
-    def one_epoch():
-        if not streamed:
-            order = tf.constant(rng.permutation(X.shape[0]).astype(np.int32))
-            return (float(value) for value in run_epoch(X_t, order, X_val_t))
-        total = 0.0
-        for part in X.parts(rng):
-            order = tf.constant(rng.permutation(len(part)).astype(np.int32))
-            loss, _, _ = run_epoch(tf.constant(part), order, no_rows)
-            total += float(loss) * len(part)
-        # No training rows: only the validation rows' figures are computed.
-        _, val_loss, val_error = run_epoch(no_rows, tf.zeros([0], tf.int32), X_val_t)
-        return total / X.shape[0], float(val_loss), float(val_error)
-
-    if early_stopping and score_fn is None:
-        centered = X_val - X_val.mean(axis=0, dtype=np.float64)
-        val_total_ss = float(np.sum(centered**2))
-
-        def score_fn(error):
-            return r2_from_sums(error, val_total_ss)
-
-    tol, patience = config.tol, config.n_iter_no_change
     max_iter, scheduled = config.max_iter, config.scheduled
     if scheduled:
         learning_rate = float(optimizer.learning_rate.numpy())
@@ -430,68 +509,30 @@ def _train_epochs(
         epochs=max_iter,
         steps=1,
     )
-    history, no_improvement, logs = History(), 0, {}
-
-    initial_weights = best_weights = core.get_weights()
-    # Whether best_weights are the core's weights as they are, which then need no
-    # restoring: until the next epoch, unless a user's callback may change them.
-    best_in_core = False
-    if early_stopping:
-        history.best_validation_score = score_fn(error(X_val_t))
-    else:
-        initial_error = training_error()
+    stopping = _Stopping(core, epochs, config, score_fn, score_name)
+    history, logs = stopping.history, {}
     model.stop_training = False
     callbacks.on_train_begin()
     for epoch in range(max_iter):
         if scheduled:
             optimizer.learning_rate = learning_rate * budget_rate(epoch, max_iter)
-        best_in_core = False
+        stopping.epoch_begins()
         try:
             callbacks.on_epoch_begin(epoch)
-            loss, val_loss, val_error = one_epoch()
-        except KeyboardInterrupt:
-            history.interrupted = True
-            break
-        history.loss_curve.append(loss)
-        if not np.isfinite(loss):
-            raise FloatingPointError(
-                f"Training diverged at epoch {epoch + 1} (loss={loss}). "
-                "Try a smaller learning_rate."
-            )
-        logs = {"loss": loss}
-        if early_stopping:
-            score = score_fn(val_error)
-            history.validation_scores.append(score)
-            logs.update({"val_loss": val_loss, score_name: score})
-            improved = score >= history.best_validation_score + tol
-            if score > history.best_validation_score:
-                history.best_validation_score = score
-                best_weights = core.get_weights()
-                best_in_core = not config.callbacks
-        else:
-            improved = loss <= history.best_loss - tol
-            history.best_loss = min(history.best_loss, loss)
-        no_improvement = 0 if improved else no_improvement + 1
-        try:
+            figures = epochs.run()
+            logs = stopping.record(epoch, *figures)
             callbacks.on_epoch_end(epoch, logs)
         except KeyboardInterrupt:
             history.interrupted = True
             break
-        if no_improvement > patience or model.stop_training:
+        if stopping.patience_spent or model.stop_training:
             history.converged = True
             break
     else:
         history.planned = scheduled
     if scheduled:
         optimizer.learning_rate = learning_rate
-
-    if early_stopping:
-        if not best_in_core:
-            core.set_weights(best_weights)
-        history.kept_initial = best_weights is initial_weights
-    elif not training_error() <= initial_error:
-        core.set_weights(initial_weights)
-        history.kept_initial = True
+    stopping.restore()
     # Last, as in Model.fit: a callback such as EarlyStopping(restore_best_weights=True)
     # has the final word on the weights (skae's floor on PCA still applies after).
     callbacks.on_train_end(logs)
