@@ -112,10 +112,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         ``'logistic'``, ``'tanh'``, ``'relu'``) or any of Keras's (``'silu'``,
         ``'selu'``, ``'gelu'``, ``'elu'``, ...). The code and the reconstruction are
         linear, as MLPRegressor's output layer is. ``'silu'`` (``x * sigmoid(x)``),
-        against MLPRegressor's ``'relu'``: held-out R^2 on digits 0.5910 / 0.8414
-        / 0.9196 / 0.9782 at k = 2 / 8 / 16 / 32 against relu's 0.5795 / 0.8299 /
-        0.9140 / 0.9757, and on MNIST (k=32, the same 14 epochs) 0.901 against
-        0.895, for about 10 % more time per epoch.
+        against MLPRegressor's ``'relu'``: it reconstructs held-out rows better on
+        digits and MNIST at every code size measured, for slightly more time per
+        epoch (figures on the :doc:`benchmarks page </benchmarks>`).
 
     init : {'pca', 'random'}, default='pca'
         ``'pca'`` starts the linear paths at PCA's projection (fitted on the training
@@ -185,10 +184,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
         rows (the rows early stopping leaves); from 20,000, a budget of about 5,600
         gradient steps in whole epochs, ``ceil(5600 / ceil(n_rows / batch_size))``
         (14 on MNIST's 54,000 training rows, 1 from 716,800 rows), which training
-        spends in full: reaching it raises no ``ConvergenceWarning``. Measured on
-        MNIST (k=32): 200 epochs with early stopping took 141-191 s per fit and
-        reached held-out R^2 0.860; the budget takes under a minute on 2 CPU cores
-        and reaches 0.901 (``benchmarks/RESULTS.md``). For data that size,
+        spends in full: reaching it raises no ``ConvergenceWarning``. On MNIST the
+        budget trains in a fraction of the time of 200 epochs with early stopping,
+        to a better held-out R^2 (see the :doc:`benchmarks page </benchmarks>`).
+        For data that size,
         ``max_iter=50`` or more trains towards convergence instead.
 
     batch_size : int or 'auto', default='auto'
@@ -218,10 +217,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
         scheduled over the ``max_iter`` epochs: from 3 epochs, a first epoch of
         warm-up at half the rate, then a decay along a cosine over the ``n``
         remaining epochs (the ``e``-th at ``3e-3 * 0.5 * (1 + cos(pi * e / n))``),
-        after which the optimizer of ``model_`` is set back to 3e-3. On MNIST (k=32,
-        15 epochs, relu): 3e-3 held constant reached held-out R^2 0.879, 2e-3
-        decayed 0.891, and 3e-3 with the warm-up 0.896. A callback that sets the
-        learning rate needs a float here: the schedule would overwrite it.
+        after which the optimizer of ``model_`` is set back to 3e-3 (how the
+        schedule was chosen: the :doc:`benchmarks page </benchmarks>`). A callback
+        that sets the learning rate needs a float here: the schedule would
+        overwrite it.
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with ``early_stopping``, of
@@ -306,7 +305,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         (no ``encoder`` or ``decoder``) with the default loss, a named optimizer, no
         callbacks and no strategy, it trains a kept model and keeps only the
         values of the weights and of the optimizer's state: the three are built
-        from them when first read (about 0.05 s for the default network), which
+        from them when first read, which
         ``transform`` and co., ``score`` and pickling never need.
 
     mean_ : ndarray of shape (n_features,)

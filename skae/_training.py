@@ -346,9 +346,8 @@ def budget_rate(epoch, n_epochs):
     From 3 epochs, the first is a warm-up at half the rate (Adam's first steps,
     from moment estimates of few gradients, are the least reliable); then the
     rate decays from its full value to 0 along a cosine over the remaining
-    epochs, ``0.5 * (1 + cos(pi * e / n))`` at the ``e``-th of ``n``. On MNIST
-    (k=32, relu, 15 epochs), 3e-3 so scheduled reached held-out R^2 0.896, against
-    0.891 for 2e-3 decayed from the first epoch (3e-3 decayed so: 0.882 in 16).
+    epochs, ``0.5 * (1 + cos(pi * e / n))`` at the ``e``-th of ``n``
+    (``benchmarks/RESULTS.md`` gives how it compares with other schedules).
     """
     warmup = 1 if n_epochs >= 3 else 0
     if epoch < warmup:
