@@ -940,7 +940,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 total += part_loss * len(part)
             return total / X_in.shape[0]
         X = tf.constant(X_in.astype(np.float32))
-        return float(loss_fn(tf, X, core(X, training=False)))
+        return float(loss_fn(X, core(X, training=False)))
 
     def _take_pca_figures(self, pca, scale, no_variance):
         """Explained variance of a model that is PCA (up to float32 weights)."""

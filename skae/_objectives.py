@@ -127,20 +127,66 @@ def reconstruction_r2(X, X_hat, scale=None):
     return r2_from_sums(residual_ss, total_ss)
 
 
-def squared_error(tf, reconstruct, X):
-    """Sum of squared reconstruction errors of ``X`` as a tensor (eager or traced).
+class _TensorFunction:
+    """A function of tensors, run eagerly or inside a traced epoch.
 
-    ``tf`` is passed in: inside a traced function, autograph would try to convert an
-    import helper (and warn that it cannot).
+    It takes the TensorFlow module when it is made, outside any trace: inside one,
+    autograph would try to convert the import helper (and warn that it cannot).
     """
-    return tf.reduce_sum(tf.square(reconstruct(X, training=False) - X))
+
+    def __init__(self):
+        from ._backend import import_tensorflow
+
+        self.tf = import_tensorflow()
+
+
+class SquaredError(_TensorFunction):
+    """``error(model, X)``: the sum of squared reconstruction errors of the rows
+    ``X`` through ``model`` (at inference), as a tensor. What judges weights on rows
+    outside training."""
+
+    def __call__(self, model, X):
+        tf = self.tf
+        return tf.reduce_sum(tf.square(model(X, training=False) - X))
+
+
+class ReconstructionMSE(_TensorFunction):
+    """``loss(y_true, y_pred)``: the mean squared error times ``inverse_variance``,
+    as a Keras loss is called. On standardised rows (``inverse_variance=1``) it is
+    the fraction of variance left unexplained."""
+
+    def __init__(self, inverse_variance):
+        super().__init__()
+        self.inverse_variance = inverse_variance
+
+    def __call__(self, y_true, y_pred):
+        tf = self.tf
+        return tf.reduce_mean(tf.square(y_pred - y_true)) * (self.inverse_variance)
+
+
+class KerasLoss(_TensorFunction):
+    """``loss(y_true, y_pred)``: a Keras loss, averaged over the batch, applied in
+    the data's units: to the rows as they are, or (given their standardisation's
+    ``mean`` and ``scale``) to standardised rows brought back to those units."""
+
+    def __init__(self, keras_loss, mean=None, scale=None):
+        super().__init__()
+        self.keras_loss, self.mean, self.scale = keras_loss, mean, scale
+
+    def __call__(self, y_true, y_pred):
+        tf, mean, scale = self.tf, self.mean, self.scale
+        if scale is None:
+            return tf.reduce_mean(self.keras_loss(y_true, y_pred))
+        return tf.reduce_mean(
+            self.keras_loss(y_true * scale + mean, y_pred * scale + mean)
+        )
 
 
 MSE_NAMES = ("mse", "mean_squared_error")
 
 
 def make_loss(loss, mean, scale, standardized=True):
-    """The training objective, ``fn(tf, X, X_hat)``, on the rows training sees.
+    """The training objective, ``loss(X, X_hat)``, on the rows training sees.
 
     ``"mse"`` is the mean squared error over the mean feature variance: the fraction
     of variance left unexplained, the same whatever the units of X (on standardised
@@ -153,20 +199,13 @@ def make_loss(loss, mean, scale, standardized=True):
     """
     mean, scale = np.float32(mean), np.float32(scale)
     if isinstance(loss, str) and loss in MSE_NAMES:
-        inverse_variance = np.float32(1.0) if standardized else 1 / scale**2
-        return lambda tf, X, X_hat: (
-            tf.reduce_mean(tf.square(X_hat - X)) * (inverse_variance)
-        )
+        return ReconstructionMSE(np.float32(1.0) if standardized else 1 / scale**2)
     from ._backend import import_keras
 
     keras_loss = import_keras().losses.get(loss)
     if not standardized:
-        return lambda tf, X, X_hat: tf.reduce_mean(keras_loss(X, X_hat))
-
-    def data_units_loss(tf, X, X_hat):
-        return tf.reduce_mean(keras_loss(X * scale + mean, X_hat * scale + mean))
-
-    return data_units_loss
+        return KerasLoss(keras_loss)
+    return KerasLoss(keras_loss, mean, scale)
 
 
 def make_optimizer(optimizer, learning_rate):

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow
-from ._objectives import r2_from_sums, squared_error
+from ._objectives import SquaredError, r2_from_sums
 
 
 class TrainingConfig(
@@ -85,14 +85,14 @@ def make_epoch_function(
         for start in tf.range(0, n, batch_size):
             batch = tf.gather(X, order[start : tf.minimum(start + batch_size, n)])
             with tf.GradientTape() as tape:
-                loss = loss_fn(tf, batch, core(batch, training=True))
+                loss = loss_fn(batch, core(batch, training=True))
                 if core.losses:
                     loss += tf.add_n(core.losses)
             apply_gradients(optimizer, tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
         # No rows without early stopping: the loss is then NaN, and unused.
-        val_loss = val_loss_fn(tf, core, X_val)
-        val_error = error_fn(tf, core, X_val)
+        val_loss = val_loss_fn(core, X_val)
+        val_error = error_fn(core, X_val)
         return total / tf.cast(n, tf.float32), val_loss, val_error
 
     # Each fit builds a new model and traces its epoch function once, by design.
@@ -171,7 +171,7 @@ def make_distributed_epoch_function(
 
     def step(batch):
         with tf.GradientTape() as tape:
-            loss = loss_fn(tf, batch, core(batch, training=True))
+            loss = loss_fn(batch, core(batch, training=True))
             if core.losses:
                 loss += tf.add_n(core.losses)
             scaled = loss / replicas
@@ -190,7 +190,7 @@ def make_distributed_epoch_function(
 
     @tf.function(input_signature=[spec])
     def validate(X_val):
-        return val_loss_fn(tf, core, X_val), error_fn(tf, core, X_val)
+        return val_loss_fn(core, X_val), error_fn(core, X_val)
 
     for function in (train_epoch, validate):
         function._omit_frequent_tracing_warning = True  # see make_epoch_function
@@ -227,8 +227,8 @@ def make_partial_epoch(core, optimizer, loss_fn, n_features, batch_size):
         loss_fn,
         n_features,
         batch_size,
-        squared_error,
-        lambda tf, core, X: tf.constant(0.0),  # no validation rows
+        SquaredError(),
+        lambda core, X: tf.constant(0.0),  # no validation rows
     )
     no_rows = tf.zeros([0, n_features], tf.float32)
 
@@ -285,7 +285,7 @@ def train(
     config,
     rng,
     model,
-    error_fn=squared_error,
+    error_fn=None,
     score_fn=None,
     val_loss_fn=None,
     score_name="val_r2",
@@ -299,26 +299,29 @@ def train(
     estimator's ``model_``, which shares ``core``'s weights). ``config`` is a
     :class:`TrainingConfig`.
 
-    ``error_fn(tf, core, X)`` is what judges weights (lower is better): by default
-    the sum of squared reconstruction errors, which ``score_fn`` (by default the
+    ``error_fn(core, X)`` is what judges weights (lower is better): by default
+    the sum of squared reconstruction errors
+    (:class:`skae._objectives.SquaredError`), which ``score_fn`` (by default the
     validation rows' R^2) turns into the validation score that early stopping
-    compares (higher is better). ``val_loss_fn(tf, core, X)`` is the validation
-    loss that callbacks see, by default ``loss_fn`` of the rows' reconstruction,
-    and ``score_name`` the name they see the validation score by. ``strategy``, a
+    compares (higher is better). ``val_loss_fn(core, X)`` is the validation loss
+    that callbacks see, by default ``loss_fn`` of the rows' reconstruction, and
+    ``score_name`` the name they see the validation score by. ``loss_fn(X,
+    X_hat)`` is called as a Keras loss is. ``strategy``, a
     ``tf.distribute.Strategy`` under whose scope ``core`` and ``optimizer`` were
     made, splits each batch among its replicas.
 
     ``kept``, a :class:`skae._network_cache.KeptNetworks` that ``core`` and
-    ``optimizer`` belong to,
-    keeps the traced epoch between fits: the one traced by an earlier fit on it
-    is run, or the one traced now is kept.
+    ``optimizer`` belong to, keeps the traced epoch between fits: the one traced
+    by an earlier fit on it is run, or the one traced now is kept.
     """
     with strategy.scope() if strategy else contextlib.nullcontext():
         optimizer.build(core.trainable_variables)
+    if error_fn is None:
+        error_fn = SquaredError()
     if val_loss_fn is None:
 
-        def val_loss_fn(tf, core, X):
-            return loss_fn(tf, X, core(X, training=False))
+        def val_loss_fn(core, X):
+            return loss_fn(X, core(X, training=False))
 
     batch_size = int(min(config.batch_size, X.shape[0]))  # a Python int for TF
     rest = (loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn)
@@ -380,7 +383,7 @@ class _Epochs:
         """``error_fn`` of the weights as they are on the tensor ``rows``."""
         tf = self._tf
         if not self.traced_errors:
-            return float(self.error_fn(tf, self.core, rows))
+            return float(self.error_fn(self.core, rows))
         return float(self.run_epoch(self.no_rows, tf.zeros([0], tf.int32), rows)[2])
 
     def training_error(self):

@@ -37,7 +37,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _training
-from ._backend import import_keras
+from ._backend import import_keras, import_tensorflow
 from ._base import _BaseAutoencoder, _in_squared_units, _Networks
 from ._inference import Inference
 from ._network import (
@@ -149,16 +149,15 @@ def start_from_ppca(encoder, decoder, noise, basis, variances, noise_variance, c
 
 
 def make_negative_elbo(encoder, decoder, noise, n_components, n_features):
-    """``fn(tf, core, X)``: the negative ELBO summed over standardised float32 rows
+    """``fn(core, X)``: the negative ELBO summed over standardised float32 rows
     (with ``beta=1``), its expectation by cubature; traceable."""
-
-    ops = import_keras().ops
+    ops, tf = import_keras().ops, import_tensorflow()
     code, reconstruction = shortcut(encoder), shortcut(decoder)
     k, d = n_components, n_features
     points = cubature_points(k).astype(np.float32)
     chunk = max(1, _ELBO_CHUNK_VALUES // (2 * k * d))
 
-    def negative_elbo(tf, core, X):
+    def negative_elbo(core, X):
         n = tf.shape(X)[0]
         total = tf.constant(0.0)
         variance = noise.variance
@@ -543,9 +542,9 @@ class VariationalAutoencoder(_BaseAutoencoder):
         core, noise, optimizer = networks.core, networks.noise, networks.optimizer
         X_train, X_val = rows.training_input(as_they_are=False)
         k, d = self.n_components_, self.n_features_in_
-        ops = import_keras().ops
+        ops, tf = import_keras().ops, import_tensorflow()
 
-        def negative_log_likelihood(tf, X, X_hat):
+        def negative_log_likelihood(X, X_hat):
             # Per row; the divergence comes from the Reparameterize layer's loss.
             squares = tf.reduce_sum(tf.square(X_hat - X), axis=1)
             return tf.reduce_mean(gaussian_nll(squares, noise.variance, d, ops))
@@ -553,8 +552,8 @@ class VariationalAutoencoder(_BaseAutoencoder):
         negative_elbo = make_negative_elbo(self.encoder_, self.decoder_, noise, k, d)
         shift = d * float(np.log(self._scale))  # to a density in the data's units
 
-        def validation_loss(tf, core, X):
-            return negative_elbo(tf, core, X) / tf.cast(tf.shape(X)[0], tf.float32)
+        def validation_loss(core, X):
+            return negative_elbo(core, X) / tf.cast(tf.shape(X)[0], tf.float32)
 
         def validation_elbo(error):
             return -error / len(X_val) - shift

@@ -329,7 +329,7 @@ def _adam_epoch(optimizer, X, seed):
     import keras
     import tensorflow as tf
 
-    from skae._objectives import squared_error
+    from skae._objectives import SquaredError
     from skae._training import make_epoch_function
 
     core = keras.Sequential(
@@ -343,11 +343,11 @@ def _adam_epoch(optimizer, X, seed):
     run_epoch = make_epoch_function(
         core,
         optimizer,
-        lambda tf, batch, output: tf.reduce_mean(tf.square(batch - output)),
+        lambda batch, output: tf.reduce_mean(tf.square(batch - output)),
         X.shape[1],
         16,
-        squared_error,
-        lambda tf, core, X: tf.constant(0.0),
+        SquaredError(),
+        lambda core, X: tf.constant(0.0),
     )
     order = tf.constant(np.random.RandomState(seed).permutation(len(X)), tf.int32)
     run_epoch(tf.constant(X), order, tf.zeros([0, X.shape[1]]))
