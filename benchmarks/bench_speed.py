@@ -275,7 +275,8 @@ def _plain_numpy_encoder(ae):
         h = X
         for kernel, bias, act in deep:
             h = h @ kernel + bias
-            h = h if act is None else act(h)
+            # skae's activations take a spare buffer of h's shape to work in.
+            h = h if act is None else act(h, np.empty_like(h))
         if deep:
             out += h
         return out
