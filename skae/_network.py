@@ -372,6 +372,25 @@ def silence_networks(encoder, decoder):
         else:
             last = layer.network.layers[-1]
             last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+    _silence_tied_network(shortcut(decoder))
+
+
+def _silence_tied_network(layer):
+    """Silence a tied decoder's network, whose last kernel is the encoder's first
+    hidden kernel (transposed), which zeroing its own does not change.
+
+    Its first kernel is the encoder's last, now zero, so each of its hidden layers
+    gives a constant, whatever the code: the activation of its bias (not 0 for an
+    activation such as the logistic, nor for trained biases). Its output is then
+    the same for every code; subtracting that from the last bias makes it zero.
+    """
+    if layer is None or layer.tied_to is None or layer.network is None:
+        return
+    code = np.zeros((1, layer.tied_to.linear.kernel.shape[1]), np.float32)
+    deep = np.asarray(layer(code))[0] - np.asarray(layer.linear.bias)
+    if deep.any():
+        last = layer.network.layers[-1]
+        last.bias.assign(np.asarray(last.bias) - deep)
 
 
 def permute_code(encoder, decoder, order, output_order=None):

@@ -140,3 +140,62 @@ def test_float32_rows_are_scored_in_float32_away_from_the_floor(
     assert ae.explained_variance_ratio_.sum() == pytest.approx(
         score(ae, X_train), rel=1e-6
     )
+
+
+# Activations skae accepts (MLPRegressor's names and Keras's); several are not 0 at 0,
+# which with tied kernels left the decoder's network speaking at PCA's start.
+ACTIVATIONS = [
+    "identity", "logistic", "tanh", "relu", "softplus", "softsign", "elu", "selu",
+    "gelu", "silu", "exponential", "hard_sigmoid", "leaky_relu", "relu6", "mish",
+    "softmax",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_floor_holds_for_every_activation(digits, activation, tied):
+    X = digits[:400]
+    ae = AutoencoderTransformer(
+        4,
+        hidden_layer_sizes=(8,),
+        activation=activation,
+        tied_weights=tied,
+        max_iter=1,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    assert ae.score(X) >= PCA(4).fit(X).explained_variance_ratio_.sum() - 1e-9
+
+
+@pytest.mark.parametrize("activation", ["logistic", "softplus", "exponential"])
+@pytest.mark.parametrize(
+    "options",
+    [{"noise": 0.5}, {"sparsity": 0.3}, {"noise": 0.3, "sparsity": 0.1}, {}],
+)
+def test_a_tied_network_returned_at_pca_is_pca(digits, activation, options):
+    # These two epochs do not improve on PCA's start, so fit returns it (and warns):
+    # the tied decoder's network, whose last kernel is the encoder's first, must be
+    # silent there, so that the model is PCA's.
+    X = digits[:400]
+    ae = AutoencoderTransformer(
+        4,
+        hidden_layer_sizes=(8,),
+        activation=activation,
+        tied_weights=True,
+        learning_rate=0.05,
+        max_iter=2,
+        early_stopping=False,
+        random_state=0,
+        **options,
+    )
+    with pytest.warns(ConvergenceWarning, match="did not improve on PCA's solution"):
+        ae.fit(X)
+    pca = PCA(4).fit(X)
+    assert_allclose(
+        ae.inverse_transform(ae.transform(X)),
+        pca.inverse_transform(pca.transform(X)),
+        atol=1e-6,
+    )
+    assert ae.score(X) >= pca.explained_variance_ratio_.sum() - 1e-9
