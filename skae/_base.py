@@ -296,6 +296,13 @@ class _BaseAutoencoder(
                 if isinstance(self.n_components, Integral)
                 else int(pca.n_components_)
             )
+            if n_components < 1:
+                raise ValueError(
+                    f"n_components={self.n_components!r} selects "
+                    f"{n_components} components of X, as PCA's does, but an "
+                    "autoencoder needs at least one code unit; pass "
+                    "n_components as an int of at least 1."
+                )
             n_rows = None if incremental else rows.n_training_rows
             spec = _FitSpec(
                 plan,

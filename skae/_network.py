@@ -237,7 +237,7 @@ def training_core(
     """The float32 model that training fits, over the layers of ``encoder`` and
     ``decoder`` (see :func:`build_autoencoder`, whose arguments these are)."""
     keras = import_keras()
-    from .layers import CodeSparsity
+    from .layers import CodeSparsity, TrainingNoise
 
     # Training sees standardised rows and codes, or the data's units as they are;
     # there, a built-in decoder's float64 output is cast to the rows' float32.
@@ -252,7 +252,7 @@ def training_core(
     stddev, seed = noise
     if stddev:
         stddev = float(stddev * (scale if as_they_are else 1.0))
-        layers.insert(0, keras.layers.GaussianNoise(stddev, seed=seed, name="noise"))
+        layers.insert(0, TrainingNoise(stddev, seed=seed, name="noise"))
     return keras.Sequential([keras.Input((n_features,)), *layers], name="core")
 
 

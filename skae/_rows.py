@@ -80,6 +80,8 @@ class InMemoryRows:
         """PCA of all the standardised rows (the floor, and the size that a float
         or ``'mle'`` ``n_components`` asks for)."""
 
+        if self.standardizer.no_variance:  # iterative solvers fail on zeros
+            options = {**options, "svd_solver": "full"}
         with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: no variance
             return fit_pca(self.X_std, n_components, rng, **options)
 

@@ -148,6 +148,24 @@ def start_from_ppca(encoder, decoder, noise, basis, variances, noise_variance, c
     noise.log_variance.assign(np.log(sigma2))
 
 
+def _ppca_log_likelihood(pca, X):
+    """Mean log-likelihood of the rows ``X`` under probabilistic PCA with ``pca``'s
+    mean, directions and variances, its noise variance at least :data:`_NOISE_FLOOR`
+    (as :func:`start_from_ppca` sets the model): ``PCA.score`` where PCA's own noise
+    variance is that large, and finite where it is 0 (rows of low rank)."""
+    sigma2 = max(float(pca.noise_variance_), _NOISE_FLOOR)
+    variances = np.maximum(pca.explained_variance_, sigma2)
+    centered = X - pca.mean_
+    projected = centered @ pca.components_.T
+    residual = np.sum(centered**2, axis=1) - np.sum(projected**2, axis=1)
+    n_features, k = X.shape[1], len(variances)
+    mahalanobis = np.sum(projected**2 / variances, axis=1) + residual / sigma2
+    log_det = np.sum(np.log(variances)) + (n_features - k) * np.log(sigma2)
+    return float(
+        np.mean(-0.5 * (n_features * np.log(2 * np.pi) + log_det + mahalanobis))
+    )
+
+
 def make_negative_elbo(encoder, decoder, noise, n_components, n_features):
     """``fn(core, X)``: the negative ELBO summed over standardised float32 rows
     (with ``beta=1``), its expectation by cubature; traceable."""
@@ -515,11 +533,14 @@ class VariationalAutoencoder(_BaseAutoencoder):
         self._refresh_forward()
 
     def _floor(self, pca, rows):
-        """PPCA's log-likelihood of the rows."""
+        """PPCA's log-likelihood of the rows, in the data's units."""
+        shift = rows.n_features * np.log(rows.standardizer.scale)
+        if pca.noise_variance_ < _NOISE_FLOOR:
+            # PCA's own score needs a noise variance (it inverts the covariance);
+            # the start, as the model, holds it at the floor.
+            return _ppca_log_likelihood(pca, rows.X_std) - shift
         with np.errstate(invalid="ignore", divide="ignore"):
-            return pca.score(rows.X_std) - rows.n_features * np.log(
-                rows.standardizer.scale
-            )
+            return pca.score(rows.X_std) - shift
 
     def _training_figure(self, rows, floor):
         return np.mean(self._elbo(rows.X)), None

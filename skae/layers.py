@@ -223,6 +223,20 @@ class LinearShortcut(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skae")
+class TrainingNoise(keras.layers.GaussianNoise):
+    """Keras's ``GaussianNoise`` without its bound of 1 on ``stddev``.
+
+    skae's ``noise`` is in units of the data's spread, where a value above 1 (noise
+    louder than the signal) is a legitimate, if strong, denoising setting. The
+    noise is drawn as ``GaussianNoise`` draws it, in training only.
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(min(stddev, 1.0), seed=seed, **kwargs)
+        self.stddev = stddev
+
+
+@keras.saving.register_keras_serializable(package="skae")
 class CodeSparsity(keras.layers.Layer):
     """Identity that adds ``weight * mean(|x|) / sqrt(mean(x ** 2))`` to the model's
     losses in training.

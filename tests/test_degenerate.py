@@ -105,3 +105,15 @@ def test_numpy_integers_for_the_other_sizes(small_data):
         random_state=np.int64(0),
     ).fit(small_data)
     assert ae.n_components_ == 2 and ae.n_iter_ == 2
+
+
+@pytest.mark.parametrize("svd_solver", ["arpack", "randomized", "covariance_eigh"])
+def test_data_without_variance_takes_that_path_with_any_svd_solver(svd_solver):
+    # ARPACK fails on a matrix of zeros ("starting vector is zero"): the PCA of data
+    # without variance is taken in full, whatever the solver asked for.
+    X = np.full((12, 5), 2.0)
+    ae = AutoencoderTransformer(2, svd_solver=svd_solver, max_iter=2, random_state=0)
+    with pytest.warns(UserWarning, match="X has no variance"):
+        ae.fit(X)
+    assert_array_equal(ae.transform(X), np.zeros((12, 2)))
+    assert np.isnan(ae.explained_variance_ratio_).all()

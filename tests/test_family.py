@@ -202,3 +202,21 @@ def test_tied_weights_with_a_custom_network_is_a_clear_error(digits_split):
     with pytest.raises(ValueError, match="cannot tie a custom encoder or decoder"):
         ae.fit(X_train)
     assert not hasattr(ae, "model_")
+
+
+@pytest.mark.parametrize("noise", [1.5, 4.0])
+def test_noise_louder_than_the_signal_trains_as_any_other(noisy_digits, noise):
+    # noise is in units of the data's spread, so values above 1 are a setting
+    # (Keras's GaussianNoise alone refuses a standard deviation above 1).
+    X_train, X_test, _ = noisy_digits
+    params = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    ae = AutoencoderTransformer(4, noise=noise, **params).fit(X_train)
+    quiet = AutoencoderTransformer(4, noise=0.5, **params).fit(X_train)
+    assert np.isfinite(ae.transform(X_test)).all()
+    assert not np.allclose(ae.transform(X_test), quiet.transform(X_test))
+    # The linear model from PCA ignores it, as any noise.
+    linear = dict(hidden_layer_sizes=(), random_state=0)
+    assert_array_equal(
+        AutoencoderTransformer(4, noise=noise, **linear).fit(X_train).transform(X_test),
+        AutoencoderTransformer(4, **linear).fit(X_train).transform(X_test),
+    )

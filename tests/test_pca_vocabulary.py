@@ -124,3 +124,14 @@ def test_zero_components_is_a_clear_error():
     # PCA takes 0 (the mean alone); Keras layers need a unit, so skae says so.
     with pytest.raises(InvalidParameterError, match="'n_components' parameter"):
         AutoencoderTransformer(0).fit(X)
+
+
+def test_a_size_that_selects_no_component_is_a_clear_error():
+    # Minka's MLE finds no dimension in one feature: PCA keeps 0 components, which
+    # no code layer can have. The error names the parameter, not Keras's units=0.
+    X = np.random.RandomState(0).rand(50, 1)
+    assert PCA("mle").fit(X).n_components_ == 0
+    ae = AutoencoderTransformer("mle", **QUICK)
+    with pytest.raises(ValueError, match="n_components='mle' selects 0 components"):
+        ae.fit(X)
+    assert not hasattr(ae, "n_components_")

@@ -383,3 +383,24 @@ def test_a_vae_rejects_a_network_of_the_wrong_width(digits):
     encoder = keras.Sequential([keras.Input((64,)), keras.layers.Dense(3)])
     with pytest.raises(ValueError, match="rows of 6 values"):
         VariationalAutoencoder(3, encoder=encoder, max_iter=1).fit(digits[:100])
+
+
+@pytest.mark.parametrize("k", [62, 64])
+def test_a_code_wider_than_the_rank_of_x_fits(digits, k):
+    # Digits have rank 61: PCA's noise variance is 0, and PCA.score cannot invert
+    # its covariance. The VAE holds the noise variance at its floor, and so does
+    # its PPCA floor, which stays finite.
+    from skae._variational import _NOISE_FLOOR, _ppca_log_likelihood
+
+    deep = VariationalAutoencoder(k, hidden_layer_sizes=(8,), max_iter=2)
+    linear = VariationalAutoencoder(k, hidden_layer_sizes=(), random_state=0)
+    for vae in (deep.set_params(random_state=0), linear):
+        vae.fit(digits)
+        assert np.isfinite(vae.score(digits))
+    pca = PCA(k).fit(digits)
+    assert pca.noise_variance_ < _NOISE_FLOOR
+    # The linear VAE is PPCA with the floored noise variance, exactly scored.
+    s = np.sqrt(digits.var(axis=0).mean())
+    ppca = _ppca_log_likelihood(PCA(k).fit(digits / s), digits / s) - 64 * np.log(s)
+    assert linear.score(digits) == pytest.approx(ppca, rel=1e-6)
+    assert deep.score(digits) >= ppca - 1e-6
