@@ -1,5 +1,6 @@
-"""What skae's estimators share: the atomic fit, early-stopping rows, MLPRegressor's
-training attributes, the ordering of code units, fast inference and pickling."""
+"""What skae's estimators share: the atomic fit and the one fit sequence
+(:meth:`_BaseAutoencoder._fit`), MLPRegressor's training attributes, the ordering of
+code units, fast inference and pickling."""
 
 import collections
 import pickle
@@ -103,9 +104,12 @@ class _BaseAutoencoder(
 ):
     """Base class of skae's estimators; not for direct use.
 
-    Subclasses define ``__init__``, ``_parameter_constraints`` and ``_fit(X)``, which
-    sets ``model_``, ``encoder_``, ``decoder_``, ``n_components_``, ``mean_`` and
-    the training attributes, and returns whether training was interrupted.
+    Subclasses define ``__init__``, ``_parameter_constraints`` and the hooks of
+    their kind that the one fit sequence, :meth:`_fit`, calls: ``_networks``
+    (build, and set ``model_``, ``encoder_``, ``decoder_``), ``_start``,
+    ``_train``, ``_floor``, ``_training_figure``, ``_describe``,
+    ``_returned_loss`` and ``_returned_validation_score`` (see the contributors'
+    page, "How skae is built").
     """
 
     _inference_class = Inference  # what runs transform and co.
