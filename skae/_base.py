@@ -394,12 +394,16 @@ class _BaseAutoencoder(
         return {}
 
     def _warn_too_few_validation_rows(self, n_samples, n_val):
+        if n_val >= 2 and n_samples - n_val < 2:
+            found = f"{n_val}, which leaves {n_samples - n_val} to train on"
+        else:
+            found = f"{n_val}{' identical ones' if n_val >= 2 else ''}"
         warn(
-            "early_stopping needs at least 2 validation rows that differ, but "
-            f"validation_fraction={self.validation_fraction} of {n_samples} rows "
-            f"gives {n_val}{' identical ones' if n_val >= 2 else ''}. Training on "
-            "all rows without early stopping; increase validation_fraction or the "
-            "number of rows to keep it.",
+            "early_stopping needs at least 2 validation rows that differ, and 2 "
+            f"training rows, but validation_fraction={self.validation_fraction} of "
+            f"{n_samples} rows gives {found}. Training on all rows without early "
+            "stopping; change validation_fraction or the number of rows to keep "
+            "it.",
             UserWarning,
         )
 

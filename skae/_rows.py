@@ -55,15 +55,16 @@ class InMemoryRows:
 
     def hold_out(self, fraction, rng):
         """Choose the rows held out for early stopping (``val_rows``), or none
-        where fewer than 2 rows that differ would be: return whether some are.
+        where fewer than 2 rows that differ would be, or fewer than 2 would be
+        left to train on: return whether some are.
 
         Early stopping compares validation scores across epochs, which needs at
         least two validation rows that differ (one row, or identical rows, have no
-        variance).
+        variance); the start's PCA of the training rows needs two of them too.
         """
         n_val = int(np.ceil(fraction * self.n_samples))
         self.n_val = n_val
-        if 2 <= n_val < self.n_samples:
+        if 2 <= n_val <= self.n_samples - 2:
             _, rows = train_test_split(
                 np.arange(self.n_samples), test_size=n_val, random_state=rng
             )
@@ -168,7 +169,7 @@ class ChunkedRows:
         :data:`skae._stream.MAX_VALIDATION_ROWS` rows, drawn at random."""
         n_val = int(np.ceil(fraction * self.n_samples))
         n_val = self.n_val = min(n_val, _stream.MAX_VALIDATION_ROWS)
-        if 2 <= n_val < self.n_samples:
+        if 2 <= n_val <= self.n_samples - 2:
             val_rows = np.sort(rng.choice(self.n_samples, n_val, replace=False))
             self._held = self.chunks.take(val_rows)
             if np.ptp(self._held, axis=0).any():

@@ -340,7 +340,15 @@ def train(
         score_fn = _validation_r2(X_val)
     if X_val is None:
         score_fn = None  # no held-out rows: the training loss judges epochs
-    return _train_epochs(core, optimizer, epochs, config, model, score_fn, score_name)
+
+    def start_loss():
+        rows = X if isinstance(X, np.ndarray) else next(X.parts())
+        tf = import_tensorflow()
+        return float(val_loss_fn(core, tf.constant(rows[:batch_size])))
+
+    return _train_epochs(
+        core, optimizer, epochs, config, model, score_fn, score_name, start_loss
+    )
 
 
 def budget_rate(epoch, n_epochs):
@@ -420,8 +428,9 @@ class _Stopping:
     epoch's, unless the initial weights reconstruct the training rows better.
     """
 
-    def __init__(self, core, epochs, config, score_fn, score_name):
+    def __init__(self, core, epochs, config, score_fn, score_name, start_loss):
         self.core, self.epochs, self.config = core, epochs, config
+        self.start_loss = start_loss
         self.score_fn, self.score_name = score_fn, score_name
         self.history, self.no_improvement = History(), 0
         self.initial_weights = self.best_weights = core.get_weights()
@@ -442,10 +451,7 @@ class _Stopping:
         history, tol = self.history, self.config.tol
         history.loss_curve.append(loss)
         if not np.isfinite(loss):
-            raise FloatingPointError(
-                f"Training diverged at epoch {epoch + 1} (loss={loss}). "
-                "Try a smaller learning_rate."
-            )
+            raise FloatingPointError(self._divergence(epoch, loss))
         logs = {"loss": loss}
         if self.score_fn is not None:
             score = self.score_fn(val_error)
@@ -461,6 +467,27 @@ class _Stopping:
             history.best_loss = min(history.best_loss, loss)
         self.no_improvement = 0 if improved else self.no_improvement + 1
         return logs
+
+    def _divergence(self, epoch, loss):
+        """What a loss that is not finite says: where the loss of the initial
+        weights is not finite either, the loss cannot apply to the rows, which no
+        learning rate changes."""
+        if epoch == 0:
+            self.core.set_weights(self.initial_weights)
+            start = self.start_loss()
+            if not np.isfinite(start):
+                return (
+                    f"The training loss is not finite from the start ({start} "
+                    "before any step), so no learning rate helps: the loss cannot "
+                    "be computed on these rows and their reconstructions, for "
+                    "example a loss for positive values (or values in [0, 1]) "
+                    "where X or its linear reconstruction goes outside them. "
+                    "Choose a loss that fits X, or transform X."
+                )
+        return (
+            f"Training diverged at epoch {epoch + 1} (loss={loss}). "
+            "Try a smaller learning_rate."
+        )
 
     @property
     def patience_spent(self):
@@ -488,11 +515,15 @@ def _validation_r2(X_val):
     return score_fn
 
 
-def _train_epochs(core, optimizer, epochs, config, model, score_fn, score_name):
+def _train_epochs(
+    core, optimizer, epochs, config, model, score_fn, score_name, start_loss
+):
     """The epochs of :func:`train`: ``epochs`` (an :class:`_Epochs`) run until
     MLPRegressor's stopping rule (:class:`_Stopping`, with ``score_fn`` and
     ``score_name`` for held-out rows) says so or ``config.max_iter`` is reached,
-    with Keras's callbacks around them.
+    with Keras's callbacks around them. ``start_loss()`` gives the loss of the
+    weights as they are on some training rows (to tell a loss that cannot apply
+    to the rows from training that diverges).
 
     With ``config.scheduled``, the optimizer's learning rate follows
     :func:`budget_rate` over the ``max_iter`` epochs (a warm-up epoch, then a
@@ -511,7 +542,7 @@ def _train_epochs(core, optimizer, epochs, config, model, score_fn, score_name):
         epochs=max_iter,
         steps=1,
     )
-    stopping = _Stopping(core, epochs, config, score_fn, score_name)
+    stopping = _Stopping(core, epochs, config, score_fn, score_name, start_loss)
     history, logs = stopping.history, {}
     model.stop_training = False
     callbacks.on_train_begin()

@@ -9,7 +9,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, VariationalAutoencoder
 
 from ._settings import FAST
 
@@ -162,3 +162,24 @@ def test_divergence_is_reported_and_rolled_back(fitted):
     with pytest.raises(FloatingPointError):
         fresh.fit(X)
     assert not hasattr(fresh, "model_")
+
+
+def test_a_loss_that_cannot_apply_to_x_says_so_not_learning_rate(digits):
+    # poisson needs positive values: on rows with negative ones its loss is NaN
+    # before any step, which no learning rate changes; the message says so, and the
+    # estimator is left as it was.
+    ae = AutoencoderTransformer(2, loss="poisson", max_iter=2, random_state=0)
+    with pytest.raises(FloatingPointError, match="no learning rate helps"):
+        ae.fit(digits - 0.5)
+    assert not hasattr(ae, "n_components_")
+
+
+@pytest.mark.parametrize("estimator", [AutoencoderTransformer, VariationalAutoencoder])
+def test_a_split_that_leaves_one_training_row_trains_on_all(digits, estimator):
+    # 3 rows at validation_fraction=0.5: 2 held out would leave 1 to train on (and
+    # to start from: PCA of one row has no variances, the VAE's start was NaN).
+    model = estimator(1, validation_fraction=0.5, max_iter=3, random_state=0)
+    with pytest.warns(UserWarning, match="which leaves 1 to train on"):
+        model.fit(digits[:3])
+    assert model.validation_scores_ is None
+    assert np.isfinite(model.score(digits[:3]))
