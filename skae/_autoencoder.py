@@ -237,9 +237,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         weights included. Unlike MLPRegressor's default, on by default: deep
         autoencoders overfit small data sets, and measured on digits it gave better
         held-out R^2 in fewer epochs. It needs at least 2 validation rows that
-        differ; with fewer (about 10 rows or less at the default fraction), fit
-        warns and trains on all rows without early stopping, where MLPRegressor
-        raises.
+        differ and 2 rows left to train on; with fewer (about 10 rows or less at
+        the default fraction), fit warns and trains on all rows without early
+        stopping, where MLPRegressor raises.
 
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True`` (no row is held out

@@ -310,8 +310,9 @@ class VariationalAutoencoder(_BaseAutoencoder):
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the rows, stop when their ELBO stops
         improving, and keep the weights of the best epoch, the initial weights
-        included. It needs at least 2 validation rows that differ; with fewer,
-        fit warns and trains on all rows without early stopping.
+        included. It needs at least 2 validation rows that differ and 2 rows left
+        to train on; with fewer, fit warns and trains on all rows without early
+        stopping.
 
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True`` (none for the linear
