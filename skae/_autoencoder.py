@@ -589,23 +589,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
             )
         return r2
 
-    def _record_fit(
-        self,
-        history,
-        rows,
-        networks,
-        spec,
-        basis,
-        figure,
-        *,
-        trains,
-        at_pca,
-        incremental=False,
-    ):
-        """``components_`` of a linear model (``basis.T`` where fit returns PCA's,
-        else the axes of the codes' covariance), then the training attributes."""
-        if incremental:
-            return self._record_epoch(history)
+    def _record_components(self, rows, spec, basis, at_pca):
+        """``components_`` of a linear model: ``basis.T`` where fit returns PCA's,
+        else the axes of the codes' covariance."""
         vars(self).pop("components_", None)  # from an earlier, linear fit
         if spec.plan.linear:
             if at_pca:
@@ -614,16 +600,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 self.components_ = self._principal_axes(
                     rows.code_covariance(lambda X: self._forward.encode(X, np.float64))
                 )
-        super()._record_fit(
-            history,
-            rows,
-            networks,
-            spec,
-            basis,
-            figure,
-            trains=trains,
-            at_pca=at_pca,
-        )
 
     def _returned_loss(self, rows, networks, spec, r2):
         return self._loss_of_returned_weights(

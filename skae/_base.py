@@ -450,12 +450,20 @@ class _BaseAutoencoder(
         at_pca,
         incremental=False,
     ):
-        """The last step of a fit: the training attributes (see
+        """The last step of a fit: what the kind records of its networks
+        (:meth:`_record_components`), then the training attributes (see
         :meth:`_record_training`); ``figure`` is the returned weights' training
-        figure (:meth:`_describe`'s)."""
+        figure (:meth:`_describe`'s). ``partial_fit`` records its epoch
+        (:meth:`_record_epoch`)."""
+        if incremental:
+            return self._record_epoch(history)
+        self._record_components(rows, spec, basis, at_pca)
         self._record_training(
             history, rows, networks, spec, figure, trains=trains, at_pca=at_pca
         )
+
+    def _record_components(self, rows, spec, basis, at_pca):
+        """Attributes a kind sets from its fitted networks (none here)."""
 
     def _set_training_attributes(self, history, val_score, discarded):
         """Set n_iter_, loss_curve_ and co., MLPRegressor's training attributes.
