@@ -4,6 +4,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._builder import ModelBuilder
 from ._compare import compare_with_pca
 from ._conv import conv_decoder, conv_encoder
+from ._persist import load, save
 from ._plot import CodeScatterDisplay, ExplainedVarianceDisplay, ReconstructionDisplay
 from ._recurrent import recurrent_decoder, recurrent_encoder
 from ._variational import VariationalAutoencoder
@@ -18,6 +19,8 @@ __all__ = [
     "ModelBuilder",
     "VariationalAutoencoder",
     "compare_with_pca",
+    "load",
+    "save",
     "conv_decoder",
     "conv_encoder",
     "recurrent_decoder",

@@ -6,6 +6,7 @@ the explained variance of each, on the training rows and on held-out rows. Witho
 """
 
 import argparse
+import codecs
 import csv
 import os
 import sys
@@ -45,6 +46,11 @@ def _load_npy(path):
                 "(e.g. X.astype(float)) instead"
             ) from None
         raise DataError(f"{path} is not a .npy file NumPy can read: {error}") from None
+    if np.issubdtype(X.dtype, np.complexfloating):
+        raise DataError(
+            f"{path} holds complex numbers; skae needs real ones (pass the real and "
+            "imaginary parts as columns: np.hstack([X.real, X.imag]))"
+        )
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataError(f"{path} holds a {X.dtype} array, not numbers")
     if X.ndim != 2:
@@ -59,9 +65,27 @@ def _load_npy(path):
     return X
 
 
+# Byte-order marks: UTF-8's is skipped (a spreadsheet's export), UTF-16's read.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _load_text(path, delimiter):
-    with open(path, newline="") as file:
-        rows = [row for row in csv.reader(file, delimiter=delimiter) if row]
+    delimiter = _delimiter(delimiter)
+    with open(path, "rb") as file:
+        start = file.read(4)
+    encoding = next((name for bom, name in _BOMS if start.startswith(bom)), None)
+    try:
+        with open(path, newline="", encoding=encoding) as file:
+            rows = [row for row in csv.reader(file, delimiter=delimiter) if row]
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path} is not text in {error.encoding} at byte {error.start}: pass a "
+            ".npy file, or a text file in UTF-8 or UTF-16"
+        ) from None
     if not rows:
         raise DataError(f"{path} is empty")
     header = None
@@ -99,6 +123,32 @@ def _load_text(path, delimiter):
                     "skae needs finite values"
                 )
     return X
+
+
+def _delimiter(delimiter):
+    """The one character that ``--delimiter`` names: ``'\\t'`` as a shell passes
+    it (a backslash and a t) is a tab, as are ``tab`` and a real tab."""
+    named = {"tab": "\t", "\\t": "\t", "space": " ", "\\s": " "}
+    delimiter = named.get(delimiter, delimiter)
+    if len(delimiter) != 1:
+        raise DataError(
+            f"--delimiter must be one character, got {delimiter!r} (for a tab, "
+            "pass --delimiter '\\t')"
+        )
+    return delimiter
+
+
+def _check_writable(path, option):
+    """Raise :class:`DataError` where ``path`` cannot be written, before any fit."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise DataError(f"{option} {path}: is a directory; name a file")
+    if not os.path.isdir(directory):
+        raise DataError(f"{option} {path}: no such directory {directory}")
+    if not os.access(directory, os.W_OK) or (
+        os.path.exists(path) and not os.access(path, os.W_OK)
+    ):
+        raise DataError(f"{option} {path}: permission denied")
 
 
 def _is_number(cell):
@@ -140,7 +190,9 @@ def _parser(prog):
         "(rows = samples); default: scikit-learn's digits",
     )
     compare.add_argument(
-        "--delimiter", default=",", help="the text file's cell delimiter"
+        "--delimiter",
+        default=",",
+        help="the text file's cell delimiter: one character, or '\\t' or tab for a tab",
     )
     compare.add_argument(
         "--n-components",
@@ -179,8 +231,8 @@ def _parser(prog):
     compare.add_argument(
         "--save",
         metavar="FILE",
-        help="save the autoencoder fitted at the largest code size (joblib.load "
-        "reads it back)",
+        help="save the autoencoder fitted at the largest code size, in skae's "
+        "format (skae.load reads it back; it runs no code, unlike a pickle)",
     )
     compare.add_argument(
         "--quiet", action="store_true", help="print no progress on standard error"
@@ -237,6 +289,9 @@ def _compare(args):
     from . import AutoencoderTransformer
     from ._compare import compare_one, format_records
 
+    for option, path in (("--save", args.save), ("--plot", args.plot)):
+        if path:
+            _check_writable(path, option)
     if args.plot:
         try:
             import matplotlib
@@ -284,9 +339,9 @@ def _compare(args):
         _plot(records, args.plot, title=name)
         _progress(args, f"saved the figure to {args.plot}")
     if args.save:
-        import joblib
+        from ._persist import save
 
-        joblib.dump(fitted, args.save)
+        save(fitted, args.save)  # written whole or not at all
         _progress(args, f"saved the autoencoder at k={ks[-1]} to {args.save}")
     return 0
 
@@ -302,7 +357,11 @@ def _plot(records, path, title):
         {n: [r[f"{p}_test_r2"] for r in records] for p, n in names.items()},
     ).plot()
     display.ax_.set_title(title)
-    display.figure_.savefig(path, bbox_inches="tight")
+    from ._persist import replace_atomically
+
+    replace_atomically(
+        path, lambda file: display.figure_.savefig(file, bbox_inches="tight")
+    )
 
 
 def _code_sizes(requested, n_features, name):

@@ -288,6 +288,16 @@ class AutoencoderTransformer(_BaseAutoencoder):
         ``Model.fit`` does: each epoch's loss and, with early stopping, its
         validation loss and R^2.
 
+    warm_start : bool, default=False
+        As MLPRegressor's: where the estimator is fitted, ``fit`` trains the
+        fitted model on for up to ``max_iter`` more epochs, from its weights and
+        its optimizer's state, on X standardised as the model was (``mean_`` and
+        the scale stay), with early stopping and PCA's floor on X as in any fit;
+        ``n_iter_``, ``loss_curve_`` and ``validation_scores_`` go on counting.
+        Nothing is rebuilt, so the parameters that shape the networks are those
+        of the first fit, and X must have the same features. A fit interrupted
+        with Ctrl-C keeps what it trained, so it can be resumed this way.
+
     Attributes
     ----------
     n_components_ : int
@@ -382,8 +392,11 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     Fit raises ``ValueError`` before training where the standardised data cannot be
     held in float32 (values near the limits of float64 whose difference with the
-    mean overflows), and ``FloatingPointError`` if the training loss stops being
-    finite (a learning rate far too large); the estimator is then left as it was.
+    mean overflows), and ``FloatingPointError`` where the training loss is not
+    finite before any step (a loss that cannot apply to X); the estimator is then
+    left as it was. Where training diverges (a learning rate far too large), fit
+    warns and returns the weights it kept before, PCA's solution where no epoch
+    beat it.
 
     ``import skae`` does not import TensorFlow; the first fit or unpickling does,
     with TensorFlow's C++ start-up notices silenced, unless
@@ -403,6 +416,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
+        "warm_start": ["boolean"],
         # PCA's, so that PCA(...) -> AutoencoderTransformer(...) keeps working.
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
@@ -473,6 +487,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         strategy=None,
         random_state=None,
         verbose=0,
+        warm_start=False,
     ):
         self.n_components = n_components
         self.encoder = encoder
@@ -501,6 +516,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.strategy = strategy
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
 
     def _pca_options(self):
         """PCA's solver settings, for the PCA that starts the fit and sizes the code."""
@@ -686,36 +702,48 @@ class AutoencoderTransformer(_BaseAutoencoder):
         as_they_are = self._as_they_are()
         epoch = getattr(self, "_partial_epoch", None)
         if epoch is None:  # traced once per model, not pickled
-            core = training_core(
-                self.encoder_,
-                self.decoder_,
-                self._scale,
-                as_they_are,
-                self._noise_setting(rng),
-                self.sparsity,
-            )
-            loss_fn = self._keras_setting(
-                "loss", make_loss, self.loss, self.mean_, self._scale, not as_they_are
-            )
-            optimizer = self.model_.optimizer
-            unbuilt = not optimizer.built
+            networks = self._existing_networks(rng)
             batch_size = self._training_settings(None).batch_size
             epoch = make_partial_epoch(
-                core, optimizer, loss_fn, rows.n_features, batch_size
+                networks.core,
+                networks.optimizer,
+                networks.loss_fn,
+                rows.n_features,
+                batch_size,
             )
-            values = vars(self).pop("_optimizer_values", None)
-            if unbuilt and values is not None:
-                # Unpickled by a Keras that does not restore optimizers (3.4): the
-                # state saved by __getstate__, in the order of the same core's
-                # variables, which the optimizer was built from before.
-                for variable, value in zip(optimizer.variables, values, strict=True):
-                    variable.assign(value)
             self._partial_epoch = epoch
         X_in = rows.X if as_they_are else rows.X_std
         history = History()
         history.loss_curve.append(epoch(X_in.astype(np.float32), rng))
         self._refresh_forward()
         return history
+
+    def _existing_networks(self, rng):
+        """The :class:`~skae._base._Networks` that train the fitted model as it is
+        (``partial_fit`` after its first call, ``fit`` with ``warm_start``): its
+        training core, its loss and its optimizer, with the optimizer's state."""
+        as_they_are = self._as_they_are()
+        core = training_core(
+            self.encoder_,
+            self.decoder_,
+            self._scale,
+            as_they_are,
+            self._noise_setting(rng),
+            self.sparsity,
+        )
+        loss_fn = self._keras_setting(
+            "loss", make_loss, self.loss, self.mean_, self._scale, not as_they_are
+        )
+        optimizer = self.model_.optimizer
+        values = vars(self).pop("_optimizer_values", None)
+        if not optimizer.built and values is not None:
+            # Unpickled by a Keras that does not restore optimizers (3.4), or
+            # loaded by skae.load: the state saved, in the order of the same
+            # core's variables, which the optimizer was built from before.
+            optimizer.build(core.trainable_variables)
+            for variable, value in zip(optimizer.variables, values, strict=True):
+                variable.assign(value)
+        return _Networks(core, optimizer, loss_fn)
 
     def _describe_batch(self, rows, rng):
         """partial_fit's description: the explained variance of the batch, in the
@@ -812,6 +840,21 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self._set_networks(model, encoder, decoder)
         return loss_fn, optimizer, core
 
+    def _load_networks(self, weights, as_they_are):
+        """Build the fitted networks anew and give them ``weights`` (those of
+        ``model_.get_weights()``); ``as_they_are``: whether the user's networks
+        were trained as they are (see :meth:`_as_they_are`). How
+        :func:`skae.load` restores them, with skae's code rather than a Keras file
+        of the version that saved them."""
+        n_features, k = self.n_features_in_, self.n_components_
+        plan = self._plan(n_features)
+        network = self._network_spec(n_features, k, plan.hidden, as_they_are)
+        learning_rate = self._training_settings(None).learning_rate
+        draws = np.random.RandomState(0)  # of initial weights, replaced below
+        self._build(network, self.mean_, self._scale, draws, learning_rate)
+        self.model_.set_weights(weights)
+        self._refresh_forward()
+
     def _set_networks(self, model, encoder, decoder):
         vars(self).pop("_unbuilt", None)  # an earlier fit's
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
@@ -835,6 +878,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
         if incremental and spec is None:  # partial_fit trains the model as it is
             yield _Networks()
+            return
+        if spec.resumed:  # fit with warm_start: the fitted model, trained on
+            yield self._existing_networks(rng)
             return
         n_features, n_components = spec.n_features, spec.n_components
         mean, scale, settings = spec.mean, spec.scale, spec.settings
@@ -949,12 +995,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
         return axes * signs[:, None]
 
-    def __getstate__(self):
-        state = super().__getstate__()
+    def _saved_state(self, built=False):
+        state = super()._saved_state(built)
         state.pop("_partial_epoch", None)  # traced again after loading
-        # partial_fit goes on with the optimizer's state; Keras 3.4 pickles the
+        # partial_fit goes on with the optimizer's state; Keras 3.4 saves the
         # model without it, later versions with it (and then this is not used).
-        optimizer = getattr(state.get("model_") and self.model_, "optimizer", None)
+        optimizer = getattr(state.get("model_"), "optimizer", None)
         if optimizer is not None and optimizer.built:
             # tf's numpy(): NumPy 2 deprecates __array__ without a copy keyword.
             values = [v.value.numpy() for v in optimizer.variables]
@@ -989,7 +1035,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
         Higher is more typical of the training data: useful for anomaly detection.
         In squared units of X: where that exceeds float64 (data beyond about
-        1e154), a row scores ``-inf``.
+        1e154), or where a value in the network overflows it, a row scores
+        ``-inf``, never NaN, so that rows further out never score higher.
 
         Parameters
         ----------
@@ -1003,6 +1050,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         forward = self._current_forward()
-        X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
-        with np.errstate(over="ignore"):
-            return -np.mean((X - X_hat) ** 2, axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
+            scores = -np.mean((X - X_hat) ** 2, axis=1)
+        # The rows are finite, so a NaN comes from a value that overflowed float64
+        # in the network (inf - inf): the row lies beyond float64's range of errors.
+        scores[np.isnan(scores)] = -np.inf
+        return scores

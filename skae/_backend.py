@@ -14,6 +14,11 @@ descriptor 2 at the null device for that import only, unless the user set
 import contextlib
 import os
 import sys
+import threading
+
+# TensorFlow's first import is not safe from two threads at once (the first fits of
+# a threaded search): one finds the other's half-imported modules.
+_IMPORT_LOCK = threading.Lock()
 
 
 def import_keras(quiet=None):
@@ -28,10 +33,11 @@ def import_keras(quiet=None):
     if quiet is None:
         quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() != "0"
     try:
-        if "tensorflow" not in sys.modules:
-            with _stderr_to_null() if quiet else contextlib.nullcontext():
-                import tensorflow  # noqa: F401
-        import keras
+        with _IMPORT_LOCK:
+            if "tensorflow" not in sys.modules:
+                with _stderr_to_null() if quiet else contextlib.nullcontext():
+                    import tensorflow  # noqa: F401
+            import keras
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "skae needs Keras 3 with the TensorFlow backend. Install it with "

@@ -70,10 +70,12 @@ class _FitSpec(
             "scale",
             "as_they_are",
             "settings",
+            "resumed",
         ],
     )
 ):
-    """What a fit builds and trains, once its rows are standardised."""
+    """What a fit builds and trains, once its rows are standardised; ``resumed``:
+    the fitted model is trained on (``warm_start``), nothing is built."""
 
 
 class _Networks(
@@ -257,16 +259,24 @@ class _BaseAutoencoder(
         train the model as it is.
         """
         # 1. Validate.
-        first = not (incremental and hasattr(self, "model_"))
-        rows = self._rows(X, incremental, first)
+        fitted = hasattr(self, "n_components_")
+        first = not (incremental and fitted)
+        # warm_start (as MLPRegressor's): fit trains the fitted model on.
+        resumed = not incremental and fitted and getattr(self, "warm_start", False)
+        rows = self._rows(X, incremental, reset=first and not resumed)
         if first:
-            for name in ("_partial_epoch", "_optimizer_values"):  # partial_fit's
-                vars(self).pop(name, None)
+            vars(self).pop("_partial_epoch", None)  # partial_fit's
+            if not resumed:
+                vars(self).pop("_optimizer_values", None)
             plan = self._plan(rows.n_features)
             rng = check_random_state(self.random_state)
-            # 2. Standardise.
-            mean, scale = rows.standardization()
-            no_variance = not scale > 0
+            # 2. Standardise (a resumed fit keeps the model's standardisation).
+            if resumed:
+                mean, scale, no_variance = self.mean_, self._scale, False
+                previous = self._training_attributes()
+            else:
+                mean, scale = rows.standardization()
+                no_variance = not scale > 0
             if no_variance:
                 self._warn_no_variance(rows.n_samples)
                 scale = np.float64(1.0)
@@ -275,13 +285,17 @@ class _BaseAutoencoder(
             # autoencoder's squared error, so from init="pca" no epoch runs and no
             # row is held out. Without variance there is nothing to learn either.
             # partial_fit trains whatever its first batch (no batch is all the data).
-            trains = incremental or not (
-                no_variance or (plan.linear and self.init == "pca")
+            trains = (
+                incremental
+                or resumed
+                or not (no_variance or (plan.linear and self.init == "pca"))
             )
             # The user's networks with init="random" are trained as they are, on X
             # (an autoencoder's; a VAE keeps them beside its linear maps).
             as_they_are = (
-                trains
+                self._as_they_are()
+                if resumed
+                else trains
                 and plan.custom
                 and self.init == "random"
                 and self._random_networks_as_they_are
@@ -290,15 +304,15 @@ class _BaseAutoencoder(
             if self.early_stopping and trains and not incremental:
                 if not rows.hold_out(self.validation_fraction, rng):
                     self._warn_too_few_validation_rows(rows.n_samples, rows.n_val)
-            # 4. PCA: the start, the floor and the size a float n_components asks.
-            starts = self.init == "pca" or not trains
+            # 4. PCA: the start, the floor and the size a float n_components asks
+            # (a resumed fit keeps its size, and starts from its weights).
+            starts = not resumed and (self.init == "pca" or not trains)
+            asked = self.n_components_ if resumed else self.n_components
             pca = None
-            if starts or not isinstance(self.n_components, Integral):
-                pca = rows.pca(self.n_components, rng, self._pca_options())
+            if starts or self.init == "pca" or not isinstance(asked, Integral):
+                pca = rows.pca(asked, rng, self._pca_options())
             n_components = (
-                int(self.n_components)
-                if isinstance(self.n_components, Integral)
-                else int(pca.n_components_)
+                int(asked) if isinstance(asked, Integral) else int(pca.n_components_)
             )
             if n_components < 1:
                 raise ValueError(
@@ -316,6 +330,7 @@ class _BaseAutoencoder(
                 scale,
                 as_they_are,
                 self._training_settings(n_rows),
+                resumed,
             )
         else:  # partial_fit goes on with the model that it (or fit) built
             rng, spec, pca = self._continued_rng(), None, None
@@ -361,6 +376,8 @@ class _BaseAutoencoder(
                 at_pca=at_pca,
                 incremental=incremental,
             )
+        if resumed:  # the training attributes go on, as MLPRegressor's do
+            self._continue_training_attributes(previous)
         return history.interrupted
 
     def _plan(self, n_features):
@@ -465,6 +482,20 @@ class _BaseAutoencoder(
     def _record_components(self, rows, spec, basis, at_pca):
         """Attributes a kind sets from its fitted networks (none here)."""
 
+    def _training_attributes(self):
+        """``(n_iter_, loss_curve_, validation_scores_)`` as they are."""
+        return self.n_iter_, list(self.loss_curve_), self.validation_scores_
+
+    def _continue_training_attributes(self, previous):
+        """After a resumed fit: ``n_iter_`` counts and ``loss_curve_`` and
+        ``validation_scores_`` hold the epochs of earlier fits too (where both
+        fits held rows out), as MLPRegressor's do with ``warm_start``."""
+        n_iter, loss_curve, validation_scores = previous
+        self.n_iter_ += n_iter
+        self.loss_curve_ = loss_curve + self.loss_curve_
+        if validation_scores is not None and self.validation_scores_ is not None:
+            self.validation_scores_ = list(validation_scores) + self.validation_scores_
+
     def _set_training_attributes(self, history, val_score, discarded):
         """Set n_iter_, loss_curve_ and co., MLPRegressor's training attributes.
 
@@ -479,7 +510,16 @@ class _BaseAutoencoder(
                 "the estimator is fitted with the weights chosen so far.",
                 UserWarning,
             )
-        if discarded:
+        if history.diverged:
+            kept = "PCA's solution" if self.init == "pca" else "its random start"
+            warn(
+                f"Training diverged at epoch {len(history.loss_curve)} (loss="
+                f"{history.loss_curve[-1]}): fit returns the weights it had kept "
+                f"before ({kept} where no epoch beat it). Try a smaller "
+                "learning_rate.",
+                ConvergenceWarning,
+            )
+        elif discarded:
             kept = "PCA's solution" if self.init == "pca" else "its random start"
             warn(
                 f"Training for {len(history.loss_curve)} epochs did not improve on "
@@ -487,7 +527,12 @@ class _BaseAutoencoder(
                 "are its figures.",
                 ConvergenceWarning,
             )
-        elif not (history.converged or history.interrupted or history.planned):
+        elif not (
+            history.converged
+            or history.interrupted
+            or history.planned
+            or history.diverged
+        ):
             warn(
                 f"Maximum iterations ({len(history.loss_curve)}) reached and the "
                 "optimization hasn't converged yet.",
@@ -704,15 +749,30 @@ class _BaseAutoencoder(
     def _n_features_out(self):
         return self.n_components_
 
-    def __getstate__(self):
-        # Keras pickles model_ natively; the encoder and decoder live inside it and are
-        # taken back out on load, so the three keep sharing their weights. Keras
-        # finds skae's layers by registered name, so the model travels as bytes that
-        # __setstate__ loads once skae.layers is imported. Where fit kept only the
-        # values of the weights (_unbuilt), those travel, and the load builds on them.
+    def _as_they_are(self):
+        """Whether training saw the data's units: the user's networks as they
+        are. Never for a VAE, which keeps them beside its linear maps."""
+        return False
+
+    def _saved_state(self, built=False):
+        """The state that pickle and :func:`skae.save` keep, ``model_`` the live
+        Keras model: ``__dict__`` less what is rebuilt on load. The encoder and
+        decoder live inside ``model_`` and are taken back out on load, so the three
+        keep sharing their weights. Where fit kept only the values of the weights
+        (``_unbuilt``), those are kept, or with ``built`` the model built on them.
+        """
         state = dict(super().__getstate__())  # object's is the live __dict__
         for name in ("encoder_", "decoder_", "_forward", "_forward_history"):
             state.pop(name, None)
+        if built and "_unbuilt" in state:
+            state["model_"], _, _ = state.pop("_unbuilt").build()
+        return state
+
+    def __getstate__(self):
+        # Keras pickles model_ natively. Keras finds skae's layers by registered
+        # name, so the model travels as bytes that __setstate__ loads once
+        # skae.layers is imported.
+        state = self._saved_state()
         if "model_" in state:
             state["model_"] = pickle.dumps(state["model_"])
         return state

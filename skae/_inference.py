@@ -11,9 +11,12 @@ chunks of rows. The choice is made by layer type, never by layer name.
 The NumPy pass computes float64 input in float64 and float32 input in float32, as PCA
 computes them: float32 is about twice as fast in bulk. A row's output alone, in a batch
 or in a permuted batch differs by that precision's rounding only (a 1-row and a
-many-row BLAS product round differently). The standardisation is folded into the first
-and last affine maps, as ``PCA.transform`` folds its mean, so float32 results carry the
-rounding that PCA's do.
+many-row BLAS product round differently). The standardisation's scale is folded into
+the first and last affine maps. Float64 rows are centred before any product, in the
+copy that the pass makes of each chunk anyway, so that an offset large against the
+spread (a column at 1e15 + N(0, 1)) costs no accuracy; float32 rows, read in place,
+have the mean folded into the first map's bias too, as ``PCA.transform`` folds its
+mean, and carry the rounding that PCA's do.
 """
 
 import contextlib
@@ -170,7 +173,8 @@ def _mirror(model, unstandardize=True):
     """A NumPy pass equal to ``model``'s, or ``None`` where a layer has no mirror.
 
     The standardisation at either end is folded into the first and last affine
-    maps, so a chunk of rows costs one cast and the matrix products. With
+    maps (float64 rows are centred first, in the copy of each chunk), so a chunk
+    of rows costs one cast or subtraction and the matrix products. With
     ``unstandardize`` false, a last inverse standardisation is left out.
     """
     from .layers import LinearShortcut, Standardize
@@ -212,22 +216,38 @@ def _mirror(model, unstandardize=True):
         return None
     low, high = _FLOAT32_SCALES
     in_float32 = all(low < ends[1] < high for ends in (pre, post) if ends is not None)
+    if pre is not None and deep and deep[0][0] is None:
+        return None
+    if post is not None and deep and (deep[-1][0] is None or deep[-1][2] is not None):
+        return None
+    if pre is None:
+        return _NumpyPass(*_folded(linear, deep, pre, post), in_float32=in_float32)
+    # Float64 rows are centred first (the maps take the scale only), float32 rows
+    # take the maps with the mean folded in too.
+    shift, scale = pre
+    return _NumpyPass(
+        *_folded(linear, deep, (np.zeros_like(shift), scale), post),
+        in_float32=in_float32,
+        shift=shift,
+        float32_ops=_folded(linear, deep, pre, post),
+    )
+
+
+def _folded(linear, deep, pre, post):
+    """``(linear, deep)`` with the standardisation ``pre`` (``(shift, scale)`` or
+    ``None``) folded into the first affine maps and its inverse ``post`` into the
+    last."""
     if pre is not None:
-        if deep and deep[0][0] is None:
-            return None
         linear = linear and _fold_in(linear, *pre)
         deep = deep and [_fold_in(deep[0], *pre)] + deep[1:]
     if post is not None:
         mean, scale = post
-        if deep and (deep[-1][0] is None or deep[-1][2] is not None):
-            return None
         if linear:
             linear = _fold_out(linear, scale, mean)
             deep = deep and deep[:-1] + [_fold_out(deep[-1], scale, 0.0)]
         else:
             deep = deep[:-1] + [_fold_out(deep[-1], scale, mean)]
-    n_out = (linear or deep[-1])[0].shape[1]
-    return _NumpyPass(linear, deep, n_out, in_float32)
+    return linear, deep
 
 
 def _as_float32(op):
@@ -243,12 +263,19 @@ def _as_float32(op):
 
 class _NumpyPass:
     """A linear map plus a chain of ops (either may be absent), in float64, or in
-    float32 for float32 input where ``in_float32`` allows."""
+    float32 for float32 input where ``in_float32`` allows.
 
-    def __init__(self, linear, deep, n_out, in_float32=False):
-        self.linear, self.deep, self.n_out = linear, deep, n_out
+    ``shift``, where given, is subtracted from float64 rows before the ops, and
+    ``float32_ops`` (``(linear, deep)``, by default these) are the ops of float32
+    rows, which are not shifted first: those with the shift folded in.
+    """
+
+    def __init__(self, linear, deep, in_float32=False, shift=None, float32_ops=None):
+        self.linear, self.deep, self.shift = linear, deep, shift
+        self.n_out = (linear or deep[-1])[0].shape[1]
         self._float32 = None
         if in_float32:
+            linear, deep = float32_ops or (linear, deep)
             ops = [_as_float32(op) for op in ([linear] if linear else []) + deep]
             if all(op is not None for op in ops):
                 self._float32 = (ops[0], ops[1:]) if linear else (None, ops)
@@ -290,7 +317,10 @@ class _NumpyPass:
         all_finite = True
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             n = min(_CHUNK_ROWS, X.shape[0] - start)
-            np.copyto(x[:n], X[start : start + n])
+            if self.shift is None:
+                np.copyto(x[:n], X[start : start + n])
+            else:  # centred before anything rounds
+                np.subtract(X[start : start + n], self.shift, out=x[:n])
             result, finite = _forward(
                 self.linear, self.deep, x[:n], y[:n], screen, scratch
             )
@@ -464,7 +494,7 @@ def standardized_decoding(decoder):
     mirror = _mirror(decoder, unstandardize=False)
     if mirror is None:
         return None
-    mirror = _NumpyPass(mirror.linear, mirror.deep, mirror.n_out, in_float32=True)
+    mirror = _NumpyPass(mirror.linear, mirror.deep, in_float32=True)
     if mirror._float32 is None:  # weights beyond float32
         return None
     mean, scale = _standardize_layer_values(last)

@@ -68,9 +68,19 @@ def standardization(X):
         exponent = int(np.frexp(peak)[1])
         X = np.ldexp(X, -exponent)
     # In float64 for float32 rows too, whose squares underflow below about 1e-19.
-    mean = X.mean(axis=0, dtype=np.float64)
+    mean = exact_constants(X.mean(axis=0, dtype=np.float64), X.min(0), X.max(0))
     scale = np.sqrt(_sum_of_squares(X, mean) / X.size)  # mean feature variance
     return np.ldexp(mean, exponent), np.float64(np.ldexp(scale, exponent))
+
+
+def exact_constants(mean, low, high):
+    """``mean`` with the value of each constant column (``low == high``) in place
+    of its rounded mean: the mean of identical values is not always that value in
+    float64 (eight rows of 0.1 average 0.10000000000000002), which would give a
+    column without variance a spread of rounding errors."""
+    constant = low == high
+    mean[constant] = low[constant]
+    return mean
 
 
 def standardize(X, mean, scale):

@@ -15,7 +15,7 @@ import types
 
 import numpy as np
 
-from ._objectives import r2_from_sums
+from ._objectives import exact_constants, r2_from_sums
 
 # Memmaps from this size on are read in chunks; smaller ones are fitted as arrays in
 # memory are (joblib hands large arguments to its workers as memmaps: a search gives
@@ -109,8 +109,10 @@ def moments(chunks, peak):
     """
     exponent = _exponent(peak)
     n, mean, m2 = 0, np.zeros(chunks.n_features), np.zeros(chunks.n_features)
+    low, high = np.full(chunks.n_features, np.inf), np.full(chunks.n_features, -np.inf)
     for _, part in chunks:
         part = np.ldexp(part, -exponent)
+        low, high = np.minimum(low, part.min(0)), np.maximum(high, part.max(0))
         part_mean = part.mean(axis=0)
         part_m2 = np.square(part - part_mean).sum(axis=0)
         total = n + len(part)
@@ -118,6 +120,8 @@ def moments(chunks, peak):
         mean = mean + delta * (len(part) / total)
         m2 = m2 + part_m2 + np.square(delta) * (n * len(part) / total)
         n = total
+    mean = exact_constants(mean, low, high)
+    m2[low == high] = 0.0
     scale = np.sqrt(m2.mean() / n)
     return (
         np.ldexp(mean, exponent),

@@ -56,6 +56,9 @@ class History:
         self.converged = False  # stopped by patience or by a callback
         # Set when Ctrl-C ended the run; the weights are then chosen as at any end.
         self.interrupted = False
+        # The loss stopped being finite: the run ended there, with the weights kept
+        # before (the initial ones where no epoch beat them).
+        self.diverged = False
         self.kept_initial = False  # the weights training started from were returned
         # All max_iter epochs ran as planned (a budget, with a decaying learning rate).
         self.planned = False
@@ -74,6 +77,7 @@ def make_epoch_function(
     spec = tf.TensorSpec([None, n_features], tf.float32)
     # Plain Python, run once while tracing: AutoGraph need not convert it.
     apply_gradients = tf.autograph.experimental.do_not_convert(_apply_gradients)
+    validation = _validation(core, val_loss_fn, error_fn)
 
     @tf.function(
         input_signature=[spec, tf.TensorSpec([None], tf.int32), spec],
@@ -90,9 +94,7 @@ def make_epoch_function(
                     loss += tf.add_n(core.losses)
             apply_gradients(optimizer, tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
-        # No rows without early stopping: the loss is then NaN, and unused.
-        val_loss = val_loss_fn(core, X_val)
-        val_error = error_fn(core, X_val)
+        val_loss, val_error = validation(X_val)
         return total / tf.cast(n, tf.float32), val_loss, val_error
 
     # Each fit builds a new model and traces its epoch function once, by design.
@@ -101,6 +103,31 @@ def make_epoch_function(
     # retrace (as its saved-model loader does) with this private flag.
     run_epoch._omit_frequent_tracing_warning = True
     return run_epoch
+
+
+def _validation(core, val_loss_fn, error_fn):
+    """``fn(X_val)``, run inside a trace: the validation loss and error of the
+    rows ``X_val``.
+
+    Without validation rows (no early stopping, partial_fit) the network is not
+    run: the loss is NaN, and unused, and the error 0. Some layers cannot run on
+    no rows (TensorFlow's Conv2D on CPU fails with "input depth must be evenly
+    divisible by filter depth").
+    """
+    tf = import_tensorflow()  # here: AutoGraph would convert the call in a trace
+
+    def figures(X_val):
+        loss = val_loss_fn(core, X_val)
+        error = error_fn(core, X_val)
+        return tf.cast(loss, tf.float32), tf.cast(error, tf.float32)
+
+    def no_figures():
+        return tf.constant(np.nan, tf.float32), tf.constant(0.0, tf.float32)
+
+    def validation(X_val):
+        return tf.cond(tf.shape(X_val)[0] > 0, lambda: figures(X_val), no_figures)
+
+    return validation
 
 
 def _apply_gradients(optimizer, gradients, variables):
@@ -187,10 +214,11 @@ def make_distributed_epoch_function(
         return total
 
     spec = tf.TensorSpec([None, n_features], tf.float32)
+    validation = _validation(core, val_loss_fn, error_fn)
 
     @tf.function(input_signature=[spec])
     def validate(X_val):
-        return val_loss_fn(core, X_val), error_fn(core, X_val)
+        return validation(X_val)
 
     for function in (train_epoch, validate):
         function._omit_frequent_tracing_warning = True  # see make_epoch_function
@@ -450,9 +478,11 @@ class _Stopping:
         """Record an epoch; return the logs that callbacks see."""
         history, tol = self.history, self.config.tol
         history.loss_curve.append(loss)
-        if not np.isfinite(loss):
-            raise FloatingPointError(self._divergence(epoch, loss))
         logs = {"loss": loss}
+        if not np.isfinite(loss):
+            self._check_loss_applies(epoch)
+            history.diverged = True  # the run ends: restore() keeps what it had
+            return logs
         if self.score_fn is not None:
             score = self.score_fn(val_error)
             history.validation_scores.append(score)
@@ -468,15 +498,15 @@ class _Stopping:
         self.no_improvement = 0 if improved else self.no_improvement + 1
         return logs
 
-    def _divergence(self, epoch, loss):
-        """What a loss that is not finite says: where the loss of the initial
-        weights is not finite either, the loss cannot apply to the rows, which no
-        learning rate changes."""
+    def _check_loss_applies(self, epoch):
+        """Raise where the loss of the initial weights is not finite either: the
+        loss cannot apply to the rows, which no learning rate changes (else
+        training diverged, and fit keeps what it had)."""
         if epoch == 0:
             self.core.set_weights(self.initial_weights)
             start = self.start_loss()
             if not np.isfinite(start):
-                return (
+                raise FloatingPointError(
                     f"The training loss is not finite from the start ({start} "
                     "before any step), so no learning rate helps: the loss cannot "
                     "be computed on these rows and their reconstructions, for "
@@ -484,10 +514,6 @@ class _Stopping:
                     "where X or its linear reconstruction goes outside them. "
                     "Choose a loss that fits X, or transform X."
                 )
-        return (
-            f"Training diverged at epoch {epoch + 1} (loss={loss}). "
-            "Try a smaller learning_rate."
-        )
 
     @property
     def patience_spent(self):
@@ -554,6 +580,8 @@ def _train_epochs(
             callbacks.on_epoch_begin(epoch)
             figures = epochs.run()
             logs = stopping.record(epoch, *figures)
+            if history.diverged:
+                break
             callbacks.on_epoch_end(epoch, logs)
         except KeyboardInterrupt:
             history.interrupted = True
@@ -568,5 +596,8 @@ def _train_epochs(
     stopping.restore()
     # Last, as in Model.fit: a callback such as EarlyStopping(restore_best_weights=True)
     # has the final word on the weights (skae's floor on PCA still applies after).
-    callbacks.on_train_end(logs)
+    try:
+        callbacks.on_train_end(logs)
+    except KeyboardInterrupt:  # after a completed run: keep it, raise it again
+        history.interrupted = True
     return history

@@ -353,7 +353,10 @@ class VariationalAutoencoder(_BaseAutoencoder):
     noise_variance_ : float
         Variance of the decoder's Gaussian noise, the same for every feature, in
         squared units of X (PCA's ``noise_variance_`` for the linear VAE started at
-        PCA). It is at least ``1e-6`` times the mean feature variance. In squared
+        PCA). It is at least ``1e-6`` times the mean feature variance, which is
+        where the linear VAE's ``score`` departs from ``PCA.score``: on data of
+        rank at most ``n_components``, it is PPCA's likelihood at that floor, not
+        at PCA's noise variance of rounding errors. In squared
         units of X, it underflows to 0 or overflows to ``inf`` for data beyond about
         1e-154 or 1e154; the model itself keeps it in standardised units, so its
         scores and samples are unaffected.
@@ -489,29 +492,44 @@ class VariationalAutoencoder(_BaseAutoencoder):
 
     @contextlib.contextmanager
     def _networks(self, spec, rng, trains, incremental=False):
+        yield self._new_networks(
+            spec.n_features, spec.n_components, spec.plan, spec.mean, spec.scale, rng
+        )
 
+    def _new_networks(self, n_features, n_components, plan, mean, scale, rng):
+        """Build the networks (``model_``, ``encoder_``, ``decoder_``) anew; return
+        their :class:`~skae._base._Networks`."""
         activation = self._keras_setting(
             "activation", keras_activation, self.activation
         )
         optimizer = self._keras_setting(
             "optimizer", make_optimizer, self.optimizer, self.learning_rate
         )
-        hidden = spec.plan.hidden
+        hidden = plan.hidden
         model, encoder, decoder, core, noise = build_vae(
-            spec.n_features,
-            spec.n_components,
+            n_features,
+            n_components,
             hidden,
             activation,
-            spec.mean,
-            spec.scale,
+            mean,
+            scale,
             seeds=iter(rng.randint(np.iinfo(np.int32).max, size=2 * len(hidden) + 5)),
             beta=float(self.beta),
-            networks=self._user_networks(
-                spec.n_features, spec.n_components, 2 * spec.n_components
-            ),
+            networks=self._user_networks(n_features, n_components, 2 * n_components),
         )
         self.model_, self.encoder_, self.decoder_ = model, encoder, decoder
-        yield _Networks(core, optimizer, noise=noise)
+        return _Networks(core, optimizer, noise=noise)
+
+    def _load_networks(self, weights, as_they_are=False):
+        """Build the fitted networks anew and give them ``weights`` (those of
+        ``model_.get_weights()``): how :func:`skae.load` restores them, with
+        skae's code rather than a Keras file of the version that saved them."""
+        n_features, k = self.n_features_in_, self.n_components_
+        plan = self._plan(n_features)
+        draws = np.random.RandomState(0)  # of initial weights, replaced below
+        self._new_networks(n_features, k, plan, self.mean_, self._scale, draws)
+        self.model_.set_weights(weights)
+        self._refresh_forward()
 
     def _start(self, networks, pca, center, rng):
         """Set the model to probabilistic PCA's optimum."""
@@ -619,21 +637,27 @@ class VariationalAutoencoder(_BaseAutoencoder):
         and in standardised units: the negative (beta-)ELBO of ``x_std``."""
         forward = self._current_forward()
         k, d = self.n_components_, self.n_features_in_
-        posterior = forward.posterior(X, np.float64)
-        mu, log_var = posterior[:, :k], posterior[:, k:]
         points = cubature_points(k)
         chunk = max(1, _ELBO_CHUNK_VALUES // (2 * k * d))
         squares = np.empty(X.shape[0])
-        for start in range(0, X.shape[0], chunk):
-            rows = slice(start, start + chunk)
-            z = mu[rows, None, :] + np.exp(0.5 * log_var[rows, None, :]) * points
-            X_hat = forward.decode(z.reshape(-1, k), np.float64)
-            with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
+            posterior = forward.posterior(X, np.float64)
+            mu, log_var = posterior[:, :k], posterior[:, k:]
+            for start in range(0, X.shape[0], chunk):
+                rows = slice(start, start + chunk)
+                z = mu[rows, None, :] + np.exp(0.5 * log_var[rows, None, :]) * points
+                X_hat = forward.decode(z.reshape(-1, k), np.float64)
                 residual = X[rows, None, :] - X_hat.reshape(-1, 2 * k, d)
                 residual /= self._scale
-            squares[rows] = np.mean(np.sum(residual * residual, axis=2), axis=1)
-        nll = gaussian_nll(squares, self._noise_variance, d, np)
-        return nll + beta * kl_to_standard_normal(mu, log_var, np)
+                squares[rows] = np.mean(np.sum(residual * residual, axis=2), axis=1)
+            terms = gaussian_nll(squares, self._noise_variance, d, np)
+            if beta:
+                terms += beta * kl_to_standard_normal(mu, log_var, np)
+        # The rows are finite, so a NaN comes from a value that overflowed float64
+        # on the way (an encoder's variance of inf, inf - inf in a layer): the row
+        # lies so far out that its ELBO is below float64's range.
+        terms[np.isnan(terms)] = np.inf
+        return terms
 
     def _elbo(self, X):
         """Each row's ELBO in nats, as a density in the data's units."""
@@ -646,7 +670,9 @@ class VariationalAutoencoder(_BaseAutoencoder):
         ``E_q[log p(x | z)] - KL(q(z | x) || p(z))``, a lower bound of
         ``log p(x)``, the log-density of the row in the data's units (so, as
         ``PCA.score_samples``, it changes by ``-n_features * log(c)`` when X is
-        scaled by ``c``). Higher is more typical of the training data.
+        scaled by ``c``). Higher is more typical of the training data. A row so
+        far out that a value on the way overflows float64 scores ``-inf``, never
+        NaN, so that rows further out never score higher.
 
         Parameters
         ----------

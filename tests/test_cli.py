@@ -1,8 +1,10 @@
 """The README's main job: ``python -m skae compare``."""
 
+import codecs
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -261,13 +263,14 @@ def test_progress_goes_to_standard_error(capsys):
 
 
 def test_save_writes_the_largest_autoencoder(tmp_path, capsys):
-    import joblib
+    import skae
 
-    path = str(tmp_path / "ae.joblib")
+    path = str(tmp_path / "ae.skae")
     argv = ["compare", "--n-components", "2", "4", "--max-iter", "2", "--save", path]
     assert main([*argv, "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    ae = joblib.load(path)
+    ae = skae.load(path)  # skae's format, not a pickle
+    assert sorted(os.listdir(tmp_path)) == ["ae.skae"]  # no temporary file left
     assert ae.n_components_ == 4
     X = load_digits().data / 16
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
@@ -290,3 +293,85 @@ def test_plot_without_matplotlib_is_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     path = str(tmp_path / "ev.png")
     _one_line_error(capsys, ["compare", "--plot", path], "pip install skae[plot]")
+
+
+@pytest.mark.parametrize("option", ["--save", "--plot"])
+def test_an_output_path_that_cannot_be_written_fails_before_any_fit(
+    tmp_path, capsys, monkeypatch, option
+):
+    import skae._compare
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before checking the path")
+
+    monkeypatch.setattr(skae._compare, "compare_one", no_fit)
+    missing = str(tmp_path / "no" / "such" / "out.png")
+    _one_line_error(capsys, ["compare", option, missing], option, "no such directory")
+    _one_line_error(capsys, ["compare", option, str(tmp_path)], "is a directory")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # root may write anywhere
+            path = str(locked / "out.png")
+            _one_line_error(capsys, ["compare", option, path], "permission denied")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_plot_is_written_whole_or_not_at_all(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+    import matplotlib.figure
+
+    def full_disk(self, fname, **kwargs):
+        with open(fname, "wb") as file:
+            file.write(b"half a png")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full_disk)
+    path = tmp_path / "figure.png"
+    argv = ["compare", "--n-components", "2", "--max-iter", "1", "--plot", str(path)]
+    with pytest.raises(OSError, match="No space"):
+        main([*argv, "--quiet"])
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("typed", ["\\t", "tab", "\t"])
+def test_a_tab_delimiter_as_typed_in_a_shell(tmp_path, typed):
+    X = np.random.RandomState(0).rand(10, 3)
+    path = tmp_path / "d.tsv"
+    np.savetxt(path, X, delimiter="\t")
+    assert np.allclose(load_data(str(path), typed), X)
+
+
+def test_a_delimiter_of_several_characters_is_one_line(tmp_path, capsys):
+    path = _write(tmp_path / "d.csv", "1;;2\n3;;4\n")
+    argv = ["compare", "--data", path, "--delimiter", ";;"]
+    _one_line_error(capsys, argv, "one char")
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["header", "no-header"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])
+def test_byte_order_marks_are_read(tmp_path, encoding, header):
+    X = np.arange(12.0).reshape(4, 3)
+    text = ("a,b,c\n" if header else "") + "\n".join(
+        ",".join(str(v) for v in row) for row in X
+    )
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    path = tmp_path / "d.csv"
+    path.write_bytes(data)
+    assert np.array_equal(load_data(str(path)), X)
+
+
+def test_bytes_that_are_not_text_are_one_line(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"1,2\n\xff\xfe\xfa,3\n"[2:] + b"\x80\x81")
+    _one_line_error(capsys, ["compare", "--data", str(path)], "not text")
+
+
+def test_a_complex_npy_is_one_line(tmp_path, capsys):
+    path = str(tmp_path / "c.npy")
+    np.save(path, np.ones((5, 3)) * (1 + 2j))
+    _one_line_error(capsys, ["compare", "--data", path], "complex numbers")

@@ -117,3 +117,47 @@ def test_data_without_variance_takes_that_path_with_any_svd_solver(svd_solver):
         ae.fit(X)
     assert_array_equal(ae.transform(X), np.zeros((12, 2)))
     assert np.isnan(ae.explained_variance_ratio_).all()
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("memmap", [False, True], ids=["array", "memmap"])
+def test_identical_rows_whose_mean_rounds_have_no_variance(path, memmap, tmp_path):
+    # Twelve rows of 0.1 average 0.10000000000000002 in float64: the rows looked
+    # like data with a spread of rounding errors, and the ratios did not add up.
+    X = np.tile(np.linspace(0.1, 6.3, 32), (12, 1))
+    assert (X.mean(axis=0) != X[0]).any()
+    if memmap:
+        data = np.lib.format.open_memmap(tmp_path / "X.npy", "w+", X.dtype, X.shape)
+        data[:] = X
+        X = data
+    ae = AutoencoderTransformer(3, max_iter=5, random_state=0, **PATHS[path])
+    with pytest.warns(UserWarning, match="X has no variance"):
+        ae.fit(X)
+    assert_array_equal(ae.mean_, X[0])
+    assert_array_equal(ae.explained_variance_, np.zeros(3))
+    assert np.isnan(ae.explained_variance_ratio_).all()
+    assert_array_equal(ae.transform(X), np.zeros((12, 3)))
+    assert ae.score(X) == 1.0
+
+
+@pytest.mark.parametrize("offset", [1e8, 1e12, 1e15])
+@pytest.mark.parametrize("n_features, k", [(1, 1), (6, 3)])
+def test_an_offset_large_against_the_spread_costs_no_accuracy(offset, n_features, k):
+    # Rows on a grid of 1/8, which X + 1e15 holds exactly: the same data, moved.
+    rng = np.random.default_rng(0)
+    X = np.round(8 * rng.normal(size=(200, k)) @ rng.normal(size=(k, n_features))) / 8
+    moved = X + offset
+    assert_array_equal(moved - offset, X)
+    near = AutoencoderTransformer(k, hidden_layer_sizes=(), random_state=0).fit(X)
+    far = AutoencoderTransformer(k, hidden_layer_sizes=(), random_state=0).fit(moved)
+    # The codes of the moved rows are those of the rows, up to the rounding of
+    # the mean at the offset (which PCA's mean_ has too). They were off by the
+    # offset times the first map's rounding, which folded in the mean.
+    codes = near.transform(X)
+    atol = max(np.spacing(offset), 1e-9) / X.std()
+    np.testing.assert_allclose(far.transform(moved), codes, rtol=1e-9, atol=atol)
+    # What PCA explains, the codes explain, and the ratios say so.
+    assert far.score(moved) >= 1 - 1e-3 if n_features > 1 else far.score(moved) == 1.0
+    np.testing.assert_allclose(
+        far.explained_variance_ratio_.sum(), far.score(moved), atol=1e-3
+    )

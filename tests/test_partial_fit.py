@@ -1,15 +1,23 @@
 """partial_fit: training batch by batch, as MLPRegressor and IncrementalPCA allow."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_estimators_partial_fit_n_features
 
-from skae import AutoencoderTransformer
+from skae import (
+    AutoencoderTransformer,
+    conv_decoder,
+    conv_encoder,
+    recurrent_decoder,
+    recurrent_encoder,
+)
 
 from ._settings import CHECKED, FAST, PATHS
 
@@ -214,3 +222,31 @@ def test_every_setting_trains_batch_by_batch(digits, params):
     if params.get("n_components") == 0.8:
         first = PCA(0.8, svd_solver="full").fit(digits[:200])
         assert ae.n_components_ == first.n_components_
+
+
+@pytest.mark.parametrize(
+    "halves",
+    [
+        dict(encoder=conv_encoder((8, 8))),
+        dict(decoder=conv_decoder((8, 8))),
+        dict(encoder=recurrent_encoder((8, 8), units=(4,))),
+        dict(decoder=recurrent_decoder((8, 8), units=(4,))),
+    ],
+    ids=["conv-encoder", "conv-decoder", "recurrent-encoder", "recurrent-decoder"],
+)
+def test_every_network_fit_takes_partial_fit_takes(digits, halves):
+    # Without rows held out, the epoch ran the network on no rows, which
+    # TensorFlow's Conv2D cannot do ("input depth must be evenly divisible").
+    streamed = AutoencoderTransformer(3, random_state=0, **halves)
+    _stream(streamed, digits[:400])
+    assert streamed.n_iter_ == 2
+    assert np.isfinite(streamed.transform(digits[:5])).all()
+    fitted = AutoencoderTransformer(
+        3, random_state=0, early_stopping=False, max_iter=2, **halves
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(digits[:400])
+    assert len(fitted.loss_curve_) == 2
+    assert fitted.validation_scores_ is None
+    assert np.isfinite(fitted.transform(digits[:5])).all()

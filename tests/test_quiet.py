@@ -43,6 +43,21 @@ def test_warnings_point_at_the_line_that_called_fit(small_data):
     assert {w.filename for w in caught} == {__file__}
 
 
+def test_warnings_of_a_threaded_search_point_at_the_line_that_ran_it(small_data):
+    from joblib import parallel_backend
+
+    ae = AutoencoderTransformer(2, max_iter=1, random_state=0)
+    search = GridSearchCV(ae, {"n_components": [2, 3]}, cv=2, refit=False, n_jobs=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with parallel_backend("threading", n_jobs=2):
+            search.fit(small_data)
+    mine = [w for w in caught if w.category is ConvergenceWarning]
+    assert len(mine) == 4, [str(w.message) for w in caught]
+    # Not multiprocessing/pool.py, where the worker threads start.
+    assert {w.filename for w in mine} == {__file__}
+
+
 FITS = """
     import warnings
     import numpy as np

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.base import clone
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, VariationalAutoencoder
 
 from ._settings import PATHS
 
@@ -89,3 +90,39 @@ def test_values_float32_cannot_hold_after_standardising_raise_before_training():
     with pytest.raises(ValueError, match="cannot be standardised into float32"):
         ae.fit(X)
     assert not hasattr(ae, "model_")
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        # A tanh encoder whose log-variance grows with the row: its variance
+        # overflows float64 far out (the ELBO was NaN there).
+        VariationalAutoencoder(4, hidden_layer_sizes=(16,), activation="tanh"),
+        VariationalAutoencoder(4, hidden_layer_sizes=(16,), init="random"),
+        VariationalAutoencoder(4, hidden_layer_sizes=()),
+        AutoencoderTransformer(4, hidden_layer_sizes=(16,), init="random"),
+        AutoencoderTransformer(4, hidden_layer_sizes=(16,), activation="tanh"),
+    ],
+    ids=["vae-tanh", "vae-random", "vae-linear", "ae-random", "ae-tanh"],
+)
+def test_anomaly_scores_fall_as_rows_go_out_never_nan(X, estimator):
+    # Scores of rows pushed ever further out along a pixel, both ways, or scaled:
+    # finite or -inf (so that a threshold flags them), and never higher further out.
+    model = clone(estimator).set_params(max_iter=3, random_state=0).fit(X)
+    far = np.logspace(1, 300, 31)
+    lines = []
+    for pixel in (10, 20, 36):
+        for sign in (1, -1):
+            rows = np.tile(X[0], (len(far), 1))
+            rows[:, pixel] += sign * far
+            lines.append(rows)
+    lines.append(X[0] * far[:, None])
+    for rows in lines:
+        scores = model.score_samples(rows)
+        assert not np.isnan(scores).any()
+        assert (scores < np.inf).all()
+        assert (scores[1:] <= scores[:-1]).all()
+        assert scores[-1] < scores[0]
+        for row in rows[::10]:
+            score = model.score(np.vstack([X[:10], row]))
+            assert not np.isnan(score) and score < np.inf

@@ -139,6 +139,27 @@ def test_ctrl_c_keeps_what_was_trained_and_stops_the_caller(
     assert_allclose(ae.transform(X32), np.asarray(ae.encoder_(X32)), atol=1e-5)
 
 
+def test_ctrl_c_in_on_train_end_keeps_the_completed_fit(digits_split):
+    import keras
+
+    class InterruptAtTheEnd(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            raise KeyboardInterrupt
+
+    X_train, _ = digits_split
+    params = dict(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    whole = AutoencoderTransformer(4, **params).fit(X_train)
+    ae = AutoencoderTransformer(4, callbacks=[InterruptAtTheEnd()], **params)
+    with (
+        pytest.raises(KeyboardInterrupt),
+        pytest.warns(UserWarning, match="interrupted after 5 epochs"),
+    ):
+        ae.fit(X_train)
+    # Every epoch ran and is kept: the fit is the one without the interrupt.
+    assert ae.n_iter_ == 5 and ae.loss_curve_ == whole.loss_curve_
+    assert_array_equal(ae.transform(X_train), whole.transform(X_train))
+
+
 def test_ctrl_c_before_training_leaves_the_estimator_as_it_was(monkeypatch, small_data):
     from skae import _training
 
@@ -454,3 +475,40 @@ def test_fits_that_differ_in_a_graph_setting_do_not_share_kept_networks(
         3, callbacks=[keras.callbacks.Callback()], **{**params, **change}
     ).fit(digits[:200])
     assert_array_equal(other.transform(digits), built.transform(digits))
+
+
+def test_warm_start_trains_the_fitted_model_on(digits_split):
+    X_train, X_test = digits_split
+    params = dict(hidden_layer_sizes=(16,), early_stopping=False, random_state=0)
+    ae = AutoencoderTransformer(4, max_iter=3, warm_start=True, **params)
+    first = ae.fit(X_train).loss_curve_
+    mean, weights = ae.mean_, [w.copy() for w in ae.model_.get_weights()]
+    ae.fit(X_train[::-1])  # the same rows in another order: mean_ could round
+    # MLPRegressor's meaning: the counts go on, and training went on from the
+    # fitted weights (a fresh start's first epoch has the first run's loss).
+    assert ae.n_iter_ == 6 and ae.loss_curve_[:3] == first
+    assert ae.loss_curve_[3] < first[1]
+    assert ae.mean_ is mean
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(weights, ae.model_.get_weights(), strict=True)
+    )
+    fresh = AutoencoderTransformer(4, max_iter=3, **params).fit(X_train)
+    assert fresh.n_iter_ == 3 and fresh.loss_curve_ == first
+    with pytest.raises(ValueError, match="features"):
+        ae.fit(X_train[:, :10])
+    assert ae.n_iter_ == 6  # a failed fit changes nothing
+
+
+def test_a_fit_stopped_by_ctrl_c_resumes_with_warm_start(monkeypatch, digits_split):
+    X_train, _ = digits_split
+    _interrupt_at_epoch(monkeypatch, epoch=3)
+    ae = AutoencoderTransformer(
+        4, hidden_layer_sizes=(16,), max_iter=4, warm_start=True, random_state=0
+    )
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning):
+        ae.fit(X_train)
+    assert ae.n_iter_ == 2
+    monkeypatch.undo()
+    ae.fit(X_train)
+    assert ae.n_iter_ > 2 and len(ae.loss_curve_) == ae.n_iter_

@@ -404,3 +404,19 @@ def test_a_code_wider_than_the_rank_of_x_fits(digits, k):
     ppca = _ppca_log_likelihood(PCA(k).fit(digits / s), digits / s) - 64 * np.log(s)
     assert linear.score(digits) == pytest.approx(ppca, rel=1e-6)
     assert deep.score(digits) >= ppca - 1e-6
+
+
+def test_linear_vae_on_data_of_rank_k_is_ppca_at_the_noise_floor():
+    # PCA's noise variance is rounding error here, and its likelihood that of
+    # rounding errors (57.4 nats, or -inf where its precision is singular); the
+    # VAE's noise variance stops at its floor, 1e-6 times the mean feature
+    # variance, and its score is PPCA's likelihood there (as the docs say).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2)) @ rng.normal(size=(2, 5))
+    pca = PCA(2).fit(X)
+    vae = VariationalAutoencoder(2, hidden_layer_sizes=(), random_state=0).fit(X)
+    floor = 1e-6 * X.var(axis=0).mean()
+    assert pca.noise_variance_ < floor
+    assert vae.noise_variance_ == pytest.approx(floor, rel=1e-6)
+    pca.noise_variance_ = vae.noise_variance_
+    assert vae.score(X) == pytest.approx(pca.score(X), rel=1e-6)
