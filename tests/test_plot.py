@@ -126,3 +126,31 @@ def test_without_matplotlib_an_import_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     with pytest.raises(ImportError, match=r"CodeScatterDisplay.from_estimator .*plot"):
         CodeScatterDisplay.from_estimator(PCA(2).fit(X), X)
+
+
+def test_the_plotting_doctests_skip_without_matplotlib():
+    import subprocess
+    import sys
+    import textwrap
+
+    # matplotlib made unimportable, as where skae[plot] is not installed: the
+    # doctests of skae/_plot.py are skipped, not failed.
+    script = """
+        import sys
+        sys.modules["matplotlib"] = None
+        import importlib.util
+        importlib.util.find_spec = lambda name, *a: (
+            None if name.startswith("matplotlib") else _find(name, *a))
+        import pytest
+        sys.exit(pytest.main(["-q", "-p", "no:randomly", "skae/_plot.py", "-rs"]))
+    """
+    script = "import importlib.util\n_find = importlib.util.find_spec\n" + (
+        textwrap.dedent(script)
+    )
+    root = __import__("pathlib").Path(__file__).parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root
+    )
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert "skipped" in out.stdout and "needs matplotlib" in out.stdout
+    assert "failed" not in out.stdout
