@@ -343,7 +343,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
         Linear autoencoders (``hidden_layer_sizes=()``) only: an orthonormal basis of
         the decoder's span, the principal axes of the training reconstructions with
         the largest variance first, signed as PCA's. At PCA's optimum these are PCA's
-        ``components_``.
+        ``components_``. A non-linear model has none: reading it raises an
+        ``AttributeError`` that says why and what to use instead.
 
     n_iter_ : int
         Number of epochs run, as MLPRegressor's (with early stopping, the weights
@@ -994,6 +995,24 @@ class AutoencoderTransformer(_BaseAutoencoder):
         axes = (q @ rotation[:, np.argsort(variance)[::-1]]).T
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
         return axes * signs[:, None]
+
+    def __getattr__(self, name):
+        # Only for attributes not found: say why a non-linear model has no
+        # components_, where PCA's users (KMeans(init=pca.components_), plots of the
+        # axes) expect them.
+        if name == "components_" and "n_components_" in vars(self):
+            raise AttributeError(
+                "components_ is the linear map of a linear autoencoder "
+                "(hidden_layer_sizes=() without an encoder or decoder), as PCA's. "
+                "This model's codes are a non-linear function of X, with no fixed "
+                "directions: use transform(X) for the codes and inverse_transform "
+                "for what they reconstruct; where a method wants directions or "
+                "centres in code space (KMeans(init=...), say), pass the codes of "
+                "the data's means, e.g. transform of each class's mean row."
+            )
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
 
     def _saved_state(self, built=False):
         state = super()._saved_state(built)

@@ -79,6 +79,12 @@ def test_deep_autoencoder_has_no_components(digits):
     # Refitted as a deep autoencoder, the linear fit's components_ must not linger.
     ae.set_params(hidden_layer_sizes=(4,), max_iter=2).fit(digits)
     assert not hasattr(ae, "components_")
+    # PCA's users read it (KMeans(init=pca.components_)): the error says why not and
+    # what to use instead.
+    with pytest.raises(AttributeError, match="non-linear function of X.*transform"):
+        ae.components_
+    with pytest.raises(AttributeError, match="has no attribute 'no_such'"):
+        ae.no_such
 
 
 @pytest.mark.parametrize("k", [2, 8, 16])
