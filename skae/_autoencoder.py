@@ -373,6 +373,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
     n_features_in_ : int
         Number of features seen during fit.
 
+    n_samples_ : int
+        Number of rows of the training data, as PCA's (``partial_fit``: of all the
+        batches so far, as IncrementalPCA's ``n_samples_seen_``).
+
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 

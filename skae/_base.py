@@ -378,6 +378,9 @@ class _BaseAutoencoder(
             )
         if resumed:  # the training attributes go on, as MLPRegressor's do
             self._continue_training_attributes(previous)
+        # PCA's n_samples_; partial_fit counts every row it has seen.
+        seen = 0 if first else self.n_samples_
+        self.n_samples_ = seen + rows.n_samples
         return history.interrupted
 
     def _plan(self, n_features):

@@ -82,9 +82,9 @@ def test_deep_autoencoder_has_no_components(digits):
     # PCA's users read it (KMeans(init=pca.components_)): the error says why not and
     # what to use instead.
     with pytest.raises(AttributeError, match="non-linear function of X.*transform"):
-        ae.components_
+        _ = ae.components_
     with pytest.raises(AttributeError, match="has no attribute 'no_such'"):
-        ae.no_such
+        _ = ae.no_such
 
 
 @pytest.mark.parametrize("k", [2, 8, 16])

@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, VariationalAutoencoder
 
 X, y = load_digits(return_X_y=True)
 X = X[:400] / 16
@@ -135,3 +135,18 @@ def test_a_size_that_selects_no_component_is_a_clear_error():
     with pytest.raises(ValueError, match="n_components='mle' selects 0 components"):
         ae.fit(X)
     assert not hasattr(ae, "n_components_")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_n_samples_is_pcas_and_partial_fit_counts_the_rows_seen():
+    X150 = X[:150]
+    pca = PCA(3).fit(X150)
+    for estimator in (
+        AutoencoderTransformer(3, hidden_layer_sizes=()),
+        VariationalAutoencoder(3, hidden_layer_sizes=(), max_iter=1),
+    ):
+        assert estimator.fit(X150).n_samples_ == pca.n_samples_ == 150
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(4,), random_state=0)
+    for batch in (X150[:60], X150[60:100], X150[100:]):
+        ae.partial_fit(batch)
+    assert ae.n_samples_ == 150
