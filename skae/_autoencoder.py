@@ -777,6 +777,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         custom = self.encoder is not None or self.decoder is not None
         return not custom and not self._validate_hidden_layer_sizes()
 
+    def _warm_start(self):
+        return self.warm_start
+
     def _as_they_are(self):
         """Whether training sees the data's units: the user's networks as they are."""
 

@@ -262,7 +262,7 @@ class _BaseAutoencoder(
         fitted = hasattr(self, "n_components_")
         first = not (incremental and fitted)
         # warm_start (as MLPRegressor's): fit trains the fitted model on.
-        resumed = not incremental and fitted and getattr(self, "warm_start", False)
+        resumed = not incremental and fitted and self._warm_start()
         rows = self._rows(X, incremental, reset=first and not resumed)
         if first:
             vars(self).pop("_partial_epoch", None)  # partial_fit's
@@ -751,6 +751,11 @@ class _BaseAutoencoder(
     @property
     def _n_features_out(self):
         return self.n_components_
+
+    def _warm_start(self):
+        """Whether fit trains a fitted model on (``warm_start``); a kind without
+        the parameter never does."""
+        return False
 
     def _as_they_are(self):
         """Whether training saw the data's units: the user's networks as they

@@ -320,13 +320,11 @@ class _Writer:
             }
         if isinstance(value, keras.Model):
             entry = f"keras/{name}.keras"
-            buffer = io.BytesIO()
             with tempfile.TemporaryDirectory() as directory:
                 file = os.path.join(directory, "model.keras")
                 value.save(file)
                 with open(file, "rb") as saved:
-                    buffer.write(saved.read())
-            self.entries[entry] = buffer.getvalue()
+                    self.entries[entry] = saved.read()
             return {"keras_model": entry}
         if isinstance(value, type) and value.__module__.startswith("keras"):
             return {"keras_class": f"{value.__module__}.{value.__qualname__}"}
