@@ -93,8 +93,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
         With ``init="pca"``, each network goes beside PCA's linear map, behind a
         trainable gate that starts at zero: the encoder's network sees the
         standardised rows ``(x - mean_) / s``, and the code ``transform`` returns
-        is the linear map's output plus the gated network's; the decoder's
-        network adds, gated, to the linear reconstruction in standardised units.
+        is ``s`` times the linear map's output plus the gated network's (the
+        data's units, as PCA's scores); the decoder's network sees the code over
+        ``s`` and adds, gated, to the linear reconstruction in standardised units.
         Training so starts from PCA's reconstruction and keeps the floor. With
         ``init="random"``, the networks are the autoencoder as they are, on the
         data's units: the code is the encoder's output, the reconstruction the
@@ -148,6 +149,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
         by their spread; an autoencoder's code units are correlated, so that
         scaling would not whiten them. For units of unit variance, put a
         :class:`~sklearn.preprocessing.StandardScaler` after the transformer.
+
+    copy : bool, default=True
+        PCA's parameter. ``fit`` never changes ``X``, whatever its value:
+        training needs a standardised float32 copy of the rows in any case, which
+        is what PCA's ``copy=False`` saves (PCA centres ``X`` in place). So
+        ``fit(X).transform(X)`` gives the codes of ``X`` either way.
 
     noise : float, default=0.0
         Standard deviation of Gaussian noise added to the rows in training only, in
@@ -339,6 +346,18 @@ class AutoencoderTransformer(_BaseAutoencoder):
         training). For data without variance it is NaN (0 / 0), as PCA's: fit then
         warns, trains nothing, codes every row as 0 and decodes 0 to ``mean_``.
 
+    singular_values_ : ndarray of shape (`n_components_`,)
+        Linear autoencoders only, as PCA's: the 2-norm of each unit's centred
+        training codes, ``sqrt(explained_variance_ * (n_samples_ - 1))``.
+
+    noise_variance_ : float
+        Linear autoencoders only, as PCA's: the variance left per direction that
+        the code leaves out, the mean of the eigenvalues of the training
+        covariance beyond the code (probabilistic PCA's noise, Tipping & Bishop,
+        1999), in squared units of ``X``; ``0.0`` where the code spans every
+        direction. With ``components_`` and ``explained_variance_`` it makes the
+        Gaussian model of :meth:`get_covariance` and :meth:`get_precision`.
+
     components_ : ndarray of shape (`n_components_`, n_features)
         Linear autoencoders (``hidden_layer_sizes=()``) only: an orthonormal basis of
         the decoder's span, the principal axes of the training reconstructions with
@@ -439,6 +458,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         "n_oversamples": [Interval(Integral, 1, None, closed="left")],
         "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
         "whiten": ["boolean"],
+        "copy": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
@@ -476,6 +496,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         n_oversamples=10,
         power_iteration_normalizer="auto",
         whiten=False,
+        copy=True,
         noise=0.0,
         sparsity=0.0,
         tied_weights=False,
@@ -505,6 +526,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.n_oversamples = n_oversamples
         self.power_iteration_normalizer = power_iteration_normalizer
         self.whiten = whiten
+        self.copy = copy
         self.noise = noise
         self.sparsity = sparsity
         self.tied_weights = tied_weights
@@ -619,7 +641,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 self.components_ = basis.T
             else:
                 self.components_ = self._principal_axes(
-                    rows.code_covariance(lambda X: self._forward.encode(X, np.float64))
+                    rows.code_covariance(self._standardized_codes)
                 )
 
     def _returned_loss(self, rows, networks, spec, r2):
@@ -760,7 +782,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 rows.X, self._scale, r2, rng, reorder=False, total_var=total_var
             )
             if self._is_linear():
-                self.components_ = self._principal_axes(self._code_covariance(rows.X))
+                self.components_ = self._principal_axes(
+                    rows.code_covariance(self._standardized_codes)
+                )
 
     def _record_epoch(self, history):
         """partial_fit's record: one more entry of the training attributes."""
@@ -808,7 +832,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
             )
         return hidden, custom
 
-    def _network_spec(self, n_features, n_components, hidden, as_they_are):
+    def _network_spec(
+        self, n_features, n_components, hidden, as_they_are, float64_linear=False
+    ):
         """The :class:`~skae._network_cache.NetworkSpec` of a fit's networks."""
 
         return NetworkSpec(
@@ -822,6 +848,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
             sparsity=float(self.sparsity),
             tied=bool(self.tied_weights),
             as_they_are=bool(as_they_are),
+            float64_linear=float64_linear,
         )
 
     def _build(self, spec, mean, scale, rng, learning_rate):
@@ -854,9 +881,16 @@ class AutoencoderTransformer(_BaseAutoencoder):
         were trained as they are (see :meth:`_as_they_are`). How
         :func:`skae.load` restores them, with skae's code rather than a Keras file
         of the version that saved them."""
-        n_features, k = self.n_features_in_, self.n_components_
+        n_features, k = self.n_features_in_, int(self.n_components_)
         plan = self._plan(n_features)
-        network = self._network_spec(n_features, k, plan.hidden, as_they_are)
+        # A linear model that fit held in float64 saved float64 kernels (the
+        # standardisation's weights, float64 in every model, are not matrices).
+        float64_linear = plan.linear and any(
+            w.ndim == 2 and w.dtype == np.float64 for w in weights
+        )
+        network = self._network_spec(
+            n_features, k, plan.hidden, as_they_are, float64_linear
+        )
         learning_rate = self._training_settings(None).learning_rate
         draws = np.random.RandomState(0)  # of initial weights, replaced below
         self._build(network, self.mean_, self._scale, draws, learning_rate)
@@ -892,8 +926,13 @@ class AutoencoderTransformer(_BaseAutoencoder):
             return
         n_features, n_components = spec.n_features, spec.n_components
         mean, scale, settings = spec.mean, spec.scale, spec.settings
+        # A linear autoencoder that does not train is PCA's solution: in float64.
         network = self._network_spec(
-            n_features, n_components, spec.plan.hidden, spec.as_they_are
+            n_features,
+            n_components,
+            spec.plan.hidden,
+            spec.as_they_are,
+            float64_linear=spec.plan.linear and not trains,
         )
         strategy = resolve_strategy(self.strategy) if trains else None
         kept_spec = None
@@ -982,17 +1021,19 @@ class AutoencoderTransformer(_BaseAutoencoder):
             pca.explained_variance_ratio_, (0, pad), constant_values=padding
         )
 
-    def _code_covariance(self, X):
-        """Covariance of the codes of the rows ``X``."""
-        return np.atleast_2d(np.cov(self._forward.encode(X, np.float64), rowvar=False))
+    def _standardized_codes(self, X):
+        """The float64 codes of the rows ``X`` in standardised units (those of
+        ``transform`` over the data's scale): their covariance does not
+        overflow for data at 1e300."""
+        return self._forward.encode(X, np.float64) / self._scale
 
     def _principal_axes(self, code_cov):
         """Orthonormal basis of the linear decoder's span, as PCA's ``components_``.
 
         The axes are the principal directions of the training reconstructions
-        (whose codes have the covariance ``code_cov``), largest variance first, each
-        signed so that its largest entry is positive (the rule of scikit-learn's
-        ``svd_flip`` for PCA).
+        (whose standardised codes have the covariance ``code_cov``), largest
+        variance first, each signed so that its largest entry is positive (the
+        rule of scikit-learn's ``svd_flip`` for PCA).
         """
 
         # The kernel in standardised units: the same directions at any scale of X.
@@ -1003,22 +1044,56 @@ class AutoencoderTransformer(_BaseAutoencoder):
         signs = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
         return axes * signs[:, None]
 
-    def __getattr__(self, name):
-        # Only for attributes not found: say why a non-linear model has no
-        # components_, where PCA's users (KMeans(init=pca.components_), plots of the
-        # axes) expect them.
-        if name == "components_" and "n_components_" in vars(self):
-            raise AttributeError(
-                "components_ is the linear map of a linear autoencoder "
-                "(hidden_layer_sizes=() without an encoder or decoder), as PCA's. "
-                "This model's codes are a non-linear function of X, with no fixed "
-                "directions: use transform(X) for the codes and inverse_transform "
-                "for what they reconstruct; where a method wants directions or "
-                "centres in code space (KMeans(init=...), say), pass the codes of "
-                "the data's means, e.g. transform of each class's mean row."
-            )
-        raise AttributeError(
-            f"{type(self).__name__!r} object has no attribute {name!r}"
+    @property
+    def singular_values_(self):
+        """PCA's ``singular_values_`` of a linear model: the 2-norms of the
+        centred training codes of each unit, ``sqrt(explained_variance_ *
+        (n_samples_ - 1))``."""
+        explained = self._linear_explained_variance("singular_values_")
+        return np.sqrt(explained * (self.n_samples_ - 1))
+
+    @property
+    def noise_variance_(self):
+        """PCA's ``noise_variance_`` of a linear model: the variance left per
+        direction not coded, the mean of the eigenvalues of the covariance that
+        the codes leave out (Tipping & Bishop, 1999), in squared units of X."""
+        explained = self._linear_explained_variance("noise_variance_")
+        ratio = self.explained_variance_ratio_.sum()
+        left = min(self.n_samples_, self.n_features_in_) - self.n_components_
+        if not (left > 0 and np.isfinite(ratio) and ratio != 0):
+            return 0.0  # every direction coded, or no variance (PCA's 0 too)
+        total = explained.sum() / ratio
+        return float(max(total - explained.sum(), 0.0) / left)
+
+    def _linear_explained_variance(self, name):
+        """``explained_variance_`` of a linear model (one with ``components_``);
+        an AttributeError (see :meth:`__getattr__`) for others."""
+        if "components_" not in vars(self):
+            raise AttributeError(name)
+        return self.explained_variance_
+
+    def _gaussian_model(self):
+        """PCA's Gaussian model of a linear model: ``(W, noise)`` with the
+        covariance ``W.T @ W + noise * I`` (components_ scaled by the variance
+        each explains beyond the noise, as PCA's ``get_covariance``)."""
+        explained = self._linear_explained_variance("get_covariance")
+        noise = self.noise_variance_
+        signal = np.sqrt(np.maximum(explained - noise, 0.0))
+        return signal[:, None] * self.components_, noise
+
+    def _not_linear_message(self, name):
+        if name in ("get_covariance", "get_precision", "noise_variance_"):
+            what = f"{name} belongs to PCA's Gaussian model of the data"
+        else:
+            what = f"{name} is the linear map of a linear autoencoder"
+        return (
+            f"{what}, which a linear autoencoder (hidden_layer_sizes=() without "
+            "an encoder or decoder) has, as PCA. This model's codes are a "
+            "non-linear function of X, with no fixed directions: use transform(X) "
+            "for the codes and inverse_transform for what they reconstruct; where a "
+            "method wants directions or centres in code space (KMeans(init=...), "
+            "say), pass the codes of the data's means, e.g. transform of each "
+            "class's mean row; for a likelihood, VariationalAutoencoder's score."
         )
 
     def _saved_state(self, built=False):

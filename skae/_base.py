@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import (
     RealNotInt,
     StrOptions,
 )
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._inference import Inference, standardized_decoding
@@ -338,7 +339,8 @@ class _BaseAutoencoder(
             rows.set_standardizer(Standardizer(self.mean_, self._scale))
         # 5. Build.
         if first:  # the fitted standardisation: one owner, this sequence
-            self.n_components_, self.mean_, self._scale = n_components, mean, scale
+            self.n_components_ = _typed_as_pcas(n_components, self.n_components)
+            self.mean_, self._scale = mean, scale
         with self._networks(spec, rng, trains, incremental) as networks:
             # 6. Start from PCA (of the training rows: early stopping then compares
             # it fairly with later epochs on the validation rows).
@@ -637,7 +639,7 @@ class _BaseAutoencoder(
 
         copy_tied_kernels(self.decoder_)
         self._forward = self._inference_class(
-            self.encoder_, self.decoder_, self.n_features_in_, self.n_components_
+            self.encoder_, self.decoder_, self.n_features_in_, int(self.n_components_)
         )
         self._forward_history = getattr(self.model_, "history", None)
 
@@ -683,6 +685,10 @@ class _BaseAutoencoder(
         -------
         X_new : ndarray of shape (n_samples, `n_components_`)
             The code of each row, float32 for float32 input and float64 otherwise.
+            :class:`~skae.AutoencoderTransformer`'s codes are in the data's units, as
+            ``PCA.transform``'s scores (a linear model at PCA's solution gives
+            them); :class:`~skae.VariationalAutoencoder`'s are the posterior means of
+            its latent variable, in the units of its standard normal prior.
         """
         check_is_fitted(self)
         # The forward pass checks for NaN and infinity in its first layer's output
@@ -752,6 +758,78 @@ class _BaseAutoencoder(
     def _n_features_out(self):
         return self.n_components_
 
+    # What PCA's users read that only a linear model has (see _not_linear_message).
+    _LINEAR_ONLY = (
+        "components_",
+        "singular_values_",
+        "noise_variance_",
+        "get_covariance",
+        "get_precision",
+    )
+
+    def __getattr__(self, name):
+        # Only for attributes not found (or whose property raised AttributeError):
+        # say why a non-linear model lacks what PCA's users expect of PCA
+        # (KMeans(init=pca.components_), plots of the axes, get_covariance).
+        if name in self._LINEAR_ONLY and "n_components_" in vars(self):
+            raise AttributeError(self._not_linear_message(name))
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def _not_linear_message(self, name):
+        return f"{name} is defined for linear models only."
+
+    def _gaussian_model(self):
+        """``(W, noise)``: the model's covariance of the data is
+        ``W.T @ W + noise * I``, in squared units of X; an AttributeError where
+        the model defines none."""
+        raise AttributeError("get_covariance")
+
+    def _has_gaussian_model(self):
+        if "n_components_" in vars(self):
+            self._gaussian_model()  # an AttributeError where there is none
+        return True
+
+    @available_if(_has_gaussian_model)
+    def get_covariance(self):
+        """Covariance of the data under the model's Gaussian, as PCA's.
+
+        ``W.T @ W + noise_variance_ * I``: a linear model's components scaled
+        by the variance each explains beyond the noise (as
+        :meth:`sklearn.decomposition.PCA.get_covariance`), or a linear
+        variational autoencoder's decoder. Models whose codes are a non-linear
+        function of X define no Gaussian model and lack this method.
+
+        Returns
+        -------
+        cov : ndarray of shape (n_features, n_features)
+        """
+        check_is_fitted(self)
+        W, noise = self._gaussian_model()
+        covariance = W.T @ W
+        covariance.flat[:: len(covariance) + 1] += noise
+        return covariance
+
+    @available_if(_has_gaussian_model)
+    def get_precision(self):
+        """Precision matrix (inverse covariance) of :meth:`get_covariance`, by
+        the matrix inversion lemma, as PCA's.
+
+        Returns
+        -------
+        precision : ndarray of shape (n_features, n_features)
+        """
+        check_is_fitted(self)
+        W, noise = self._gaussian_model()
+        if noise == 0:  # as PCA: the plain inverse (an error where singular)
+            return np.linalg.inv(self.get_covariance())
+        inner = W @ W.T / noise
+        inner.flat[:: len(inner) + 1] += 1.0
+        precision = -(W.T @ np.linalg.solve(inner, W)) / noise**2
+        precision.flat[:: len(precision) + 1] += 1.0 / noise
+        return precision
+
     def _warm_start(self):
         """Whether fit trains a fitted model on (``warm_start``); a kind without
         the parameter never does."""
@@ -804,6 +882,15 @@ class _BaseAutoencoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _typed_as_pcas(n, n_components):
+    """``n`` code units of the type of PCA's ``n_components_`` for the parameter
+    ``n_components``: a Python int for an int or ``None``, a NumPy integer for a
+    float or ``'mle'`` (the size that PCA's spectrum chose)."""
+    if n_components is None or isinstance(n_components, Integral):
+        return n
+    return np.int64(n)
 
 
 def _in_squared_units(values, scale):

@@ -169,15 +169,16 @@ def _standardize_layer_values(layer):
     return mean, float(scale)
 
 
-def _mirror(model, unstandardize=True):
+def _mirror(model, unstandardize=True, code_scale=True):
     """A NumPy pass equal to ``model``'s, or ``None`` where a layer has no mirror.
 
     The standardisation at either end is folded into the first and last affine
     maps (float64 rows are centred first, in the copy of each chunk), so a chunk
     of rows costs one cast or subtraction and the matrix products. With
-    ``unstandardize`` false, a last inverse standardisation is left out.
+    ``unstandardize`` false, a last inverse standardisation is left out; with
+    ``code_scale`` false, a first :class:`~skae.layers.CodeScale`.
     """
-    from .layers import LinearShortcut, Standardize
+    from .layers import CodeScale, LinearShortcut, Standardize
 
     keras = import_keras()
     if not isinstance(model, keras.Sequential):
@@ -186,6 +187,8 @@ def _mirror(model, unstandardize=True):
     pre = post = None
     if layers and isinstance(layers[0], Standardize) and not layers[0].invert:
         pre = _standardize_layer_values(layers.pop(0))
+        if not code_scale and isinstance(model.layers[0], CodeScale):
+            pre = None
     if layers and isinstance(layers[-1], Standardize) and layers[-1].invert:
         post = _standardize_layer_values(layers.pop())
         if not unstandardize:
@@ -486,12 +489,18 @@ def standardized_decoding(decoder):
     rounds the reconstructions relative to the data's spread, not to their mean,
     and costs a third of float64's time.
     """
-    from .layers import Standardize
+    from .layers import CodeScale, Standardize
 
-    last = getattr(decoder, "layers", [None])[-1]
+    layers = getattr(decoder, "layers", None) or [None]
+    first, last = layers[0], layers[-1]
     if not (isinstance(last, Standardize) and last.invert):
         return None
-    mirror = _mirror(decoder, unstandardize=False)
+    # Codes in the data's units are brought to the standardised ones in float64
+    # first: codes of data at 1e300 overflow float32.
+    code_unit = 1.0
+    if isinstance(first, CodeScale):
+        code_unit = _standardize_layer_values(first)[1]
+    mirror = _mirror(decoder, unstandardize=False, code_scale=False)
     if mirror is None:
         return None
     mirror = _NumpyPass(mirror.linear, mirror.deep, in_float32=True)
@@ -500,7 +509,7 @@ def standardized_decoding(decoder):
     mean, scale = _standardize_layer_values(last)
 
     def decode(Z):
-        return mirror(np.asarray(Z, dtype=np.float32), np.float32)
+        return mirror(np.asarray(Z / code_unit, dtype=np.float32), np.float32)
 
     return decode, mean, scale
 

@@ -3,8 +3,8 @@
 Both halves are a :class:`~skae.layers.LinearShortcut` on standardised data, a linear
 map with a network beside it::
 
-    code           = Linear(x_std)           + Network(x_std)
-    reconstruction = Linear(code) * s + mean + Network(code) * s
+    code           = (Linear(x_std) + Network(x_std)) * s
+    reconstruction = (Linear(code / s) + Network(code / s)) * s + mean
 
 The linear maps alone are a linear autoencoder, whose optimum under squared error is
 PCA's subspace. With ``init="pca"`` they start at PCA's solution and the networks start
@@ -13,10 +13,13 @@ reconstruction; ``hidden_layer_sizes=()`` drops the networks altogether.
 
 ``x_std = (x - mean) / s`` uses one scalar ``s`` (the root mean feature variance), so
 PCA's directions are unchanged and the training loss is the fraction of variance left
-unexplained, whatever the units of the data. The standardisation runs in float64
-(:class:`skae.layers.Standardize`) at the ends of the encoder and decoder; training
-uses the float32 core between them on rows standardised by NumPy. Other modules find
-these parts by type (:func:`shortcut`), never by layer name.
+unexplained, whatever the units of the data. Codes are in the data's units, as
+``PCA.transform``'s scores: at PCA's solution, ``code = (x - mean) @ components_.T``.
+The standardisation and the codes' scale run in float64
+(:class:`skae.layers.Standardize`, :class:`skae.layers.CodeScale`) at the ends of
+the encoder and decoder; training uses the float32 core between them on rows
+standardised by NumPy, so it sees the same numbers at any scale of the data. Other
+modules find these parts by type (:func:`shortcut`), never by layer name.
 """
 
 import math
@@ -55,37 +58,42 @@ def build_autoencoder(
     noise=(0.0, None),
     sparsity=0.0,
     tied=False,
+    float64_linear=False,
 ):
     """Build and return ``(model, encoder, decoder, core)`` sharing their layers.
 
-    ``encoder`` is ``Standardize -> LinearShortcut`` and ``decoder`` is
-    ``LinearShortcut -> Standardize(invert=True)``; ``model`` chains them, taking
-    and giving rows in the data's units. ``core`` is what training fits: the two
-    shortcuts alone, from standardised rows to their standardised reconstruction.
-
-    ``networks`` holds the user's encoder and decoder networks (or ``None`` for the
-    built-in ones of ``hidden_layer_sizes``). Each goes beside its linear map,
-    behind a gate that starts at zero; with ``as_they_are``, a user's network is
-    that half of the autoencoder instead, on the data's units, and ``core`` is
-    ``model`` in float32. ``seeds`` is an iterator of integers; each built-in Dense
-    layer draws one for its initialiser, so the same seeds give the same initial
-    weights.
-    ``noise`` is ``(stddev, seed)``: Gaussian noise of that standard deviation, in
-    units of ``scale``, added to ``core``'s input in training only (a denoising
-    autoencoder); ``sparsity`` is the weight of
-    :class:`~skae.layers.CodeSparsity`'s penalty on the code in training. Only
-    ``core`` holds these layers; ``model``, ``encoder`` and ``decoder`` never do.
-    ``tied`` makes the decoder use the encoder's kernels, transposed (see
-    :func:`tie`).
+    ``encoder`` is ``Standardize -> LinearShortcut -> CodeScale(invert=True)`` and
+    ``decoder`` is ``CodeScale -> LinearShortcut -> Standardize(invert=True)``;
+    ``model`` chains them, taking and giving rows, and codes, in the data's units.
+    ``core`` is what training fits: the two shortcuts alone, from standardised rows to
+    their standardised reconstruction. ``networks`` holds the user's encoder and decoder
+    networks (or ``None`` for the built-in ones of ``hidden_layer_sizes``). Each goes
+    beside its linear map, behind a gate that starts at zero; with ``as_they_are``, a
+    user's network is that half of the autoencoder instead, on the data's units, and
+    ``core`` is ``model`` in float32. ``seeds`` is an iterator of integers; each
+    built-in Dense layer draws one for its initialiser, so the same seeds give the same
+    initial weights. ``noise`` is ``(stddev, seed)``: Gaussian noise of that standard
+    deviation, in units of ``scale``, added to ``core``'s input in training only (a
+    denoising autoencoder); ``sparsity`` is the weight of
+    :class:`~skae.layers.CodeSparsity`'s penalty on the code in training. Only ``core``
+    holds these layers; ``model``, ``encoder`` and ``decoder`` never do. ``tied`` makes
+    the decoder use the encoder's kernels, transposed (see :func:`tie`).
+    ``float64_linear`` holds the linear maps in float64 (a linear autoencoder that fit
+    returns at PCA's solution: its codes are then PCA's scores to float64's rounding,
+    about 1e-15, not float32's, 1e-7).
     """
     keras = import_keras()
-    from .layers import Standardize
+    from .layers import CodeScale, Standardize
 
     def init():
         return keras.initializers.GlorotUniform(seed=int(next(seeds)))
 
+    dtype = "float64" if float64_linear else None
+
     def half(n_out, user_network, sizes, prefix, name):
-        return built_in_half(n_out, sizes, activation, init, prefix, name, user_network)
+        return built_in_half(
+            n_out, sizes, activation, init, prefix, name, user_network, dtype
+        )
 
     encoder_network, decoder_network = networks
     code = half(n_components, encoder_network, hidden_layer_sizes, "encoder", "code")
@@ -105,11 +113,17 @@ def build_autoencoder(
             keras.Input((n_features,), dtype="float64"),
             standardize,
             code,
+            CodeScale(invert=True, name="to_data_units"),
         ]
     if as_they_are and decoder_network is not None:
         decoder_layers = [keras.Input((n_components,)), decoder_network]
     else:
-        decoder_layers = [keras.Input((n_components,)), reconstruction, unstandardize]
+        decoder_layers = [
+            keras.Input((n_components,), dtype="float64"),
+            CodeScale(name="from_data_units"),
+            reconstruction,
+            unstandardize,
+        ]
     encoder = keras.Sequential(encoder_layers, name="encoder")
     decoder = keras.Sequential(decoder_layers, name="decoder")
     if tied:
@@ -122,11 +136,14 @@ def build_autoencoder(
 
 def set_standardization(encoder, decoder, mean, scale):
     """Give the float64 standardisation at the ends of ``encoder`` and ``decoder``
-    (where a half has one) the training rows' ``mean`` and ``scale``."""
-    from .layers import Standardize
+    (where a half has one) the training rows' ``mean`` and ``scale``, and the
+    codes' units (:class:`~skae.layers.CodeScale`) that ``scale``."""
+    from .layers import CodeScale, Standardize
 
     for layer in (*encoder.layers, *decoder.layers):
-        if isinstance(layer, Standardize):
+        if isinstance(layer, CodeScale):
+            layer.set_weights([np.zeros(layer.mean.shape), np.asarray(scale)])
+        elif isinstance(layer, Standardize):
             layer.set_weights([mean, np.asarray(scale)])
 
 
@@ -240,12 +257,12 @@ def training_core(
     from .layers import CodeSparsity, TrainingNoise
 
     # Training sees standardised rows and codes, or the data's units as they are;
-    # there, a built-in decoder's float64 output is cast to the rows' float32.
+    # a float64 output (a built-in decoder's there, a linear autoencoder's) is cast
+    # to the rows' float32.
     layers = (
-        [encoder, decoder, keras.layers.Identity(dtype="float32")]
-        if as_they_are
-        else [shortcut(encoder), shortcut(decoder)]
+        [encoder, decoder] if as_they_are else [shortcut(encoder), shortcut(decoder)]
     )
+    layers.append(keras.layers.Identity(dtype="float32"))
     n_features = decoder.outputs[0].shape[-1]
     if sparsity:
         layers.insert(1, CodeSparsity(sparsity, name="sparsity"))
@@ -256,10 +273,13 @@ def training_core(
     return keras.Sequential([keras.Input((n_features,)), *layers], name="core")
 
 
-def built_in_half(n_out, sizes, activation, init, prefix, name, network=None):
+def built_in_half(
+    n_out, sizes, activation, init, prefix, name, network=None, dtype=None
+):
     """A :class:`~skae.layers.LinearShortcut` of ``n_out`` units with the built-in
     network of hidden ``sizes`` beside it (none for ``()``), or the user's
-    ``network``, gated.
+    ``network``, gated; ``dtype``: the layer's (Keras's default, float32, for
+    ``None``).
 
     ``init()`` gives each Dense layer's kernel initialiser, the linear map's first:
     seeds are drawn in that order whether or not the built-in network is used.
@@ -267,7 +287,7 @@ def built_in_half(n_out, sizes, activation, init, prefix, name, network=None):
     keras = import_keras()
     from .layers import LinearShortcut
 
-    layer = LinearShortcut(n_out, kernel_initializer=init(), name=name)
+    layer = LinearShortcut(n_out, kernel_initializer=init(), dtype=dtype, name=name)
     layer.gated = network is not None
     if sizes:
         layers = [

@@ -39,7 +39,8 @@ class NetworkSpec:
     deviation in units of the data's scale, ``sparsity`` the weight of the code's
     sparsity penalty, ``tied`` whether the decoder's kernels are the encoder's
     transposed, ``as_they_are`` whether the user's networks are the halves
-    themselves, on the data's units (see :func:`skae._network.build_autoencoder`).
+    themselves, on the data's units, ``float64_linear`` whether the linear maps
+    are held in float64 (see :func:`skae._network.build_autoencoder`).
     """
 
     n_features: int
@@ -50,6 +51,7 @@ class NetworkSpec:
     sparsity: float = 0.0
     tied: bool = False
     as_they_are: bool = False
+    float64_linear: bool = False
 
     @property
     def n_seeds(self):
@@ -79,6 +81,7 @@ class NetworkSpec:
             noise=(self.noise, noise_seed),
             sparsity=self.sparsity,
             tied=self.tied,
+            float64_linear=self.float64_linear,
         )
 
 

@@ -45,7 +45,9 @@ from ._backend import import_keras
 from ._builder import ModelBuilder
 
 FORMAT = "skae"
-FORMAT_VERSION = 1
+# 2: an AutoencoderTransformer's networks put codes in the data's units
+# (skae.layers.CodeScale), and a linear one returned at PCA's holds float64 weights.
+FORMAT_VERSION = 2
 _MANIFEST, _CHECKSUM = "skae.json", "checksum.json"
 # Parameters that hold live objects of a session, left out as Keras leaves them out
 # of a saved model.
@@ -178,6 +180,15 @@ def load(path, trusted=()):
             f"{os.fspath(path)!r} was saved in skae's format version "
             f"{manifest['format_version']}; this skae reads up to {FORMAT_VERSION}. "
             "Upgrade skae."
+        )
+    if manifest.get("class") == "AutoencoderTransformer" and (
+        manifest.get("format_version", 0) < 2
+    ):
+        raise ValueError(
+            f"{os.fspath(path)!r} was saved by a skae whose codes were in "
+            "standardised units (format version 1); this skae's networks give "
+            "them in the data's units, as PCA's, and cannot take its weights. "
+            "Fit the estimator again and save it."
         )
     classes = {
         "AutoencoderTransformer": _autoencoder.AutoencoderTransformer,

@@ -528,7 +528,7 @@ class VariationalAutoencoder(_BaseAutoencoder):
         """Build the fitted networks anew and give them ``weights`` (those of
         ``model_.get_weights()``): how :func:`skae.load` restores them, with
         skae's code rather than a Keras file of the version that saved them."""
-        n_features, k = self.n_features_in_, self.n_components_
+        n_features, k = self.n_features_in_, int(self.n_components_)
         plan = self._plan(n_features)
         draws = np.random.RandomState(0)  # of initial weights, replaced below
         self._new_networks(n_features, k, plan, self.mean_, self._scale, draws)
@@ -628,6 +628,24 @@ class VariationalAutoencoder(_BaseAutoencoder):
             self.explained_variance_ratio_ = np.full(self.n_components_, np.nan)
             return
         self._order_code_units(X, scale, self._score(X), rng)
+
+    def _gaussian_model(self):
+        """A linear VAE's marginal: probabilistic PCA's ``W.T @ W + noise * I``,
+        ``W`` the decoder's linear map in the data's units."""
+        reconstruction = shortcut(self.decoder_)
+        if reconstruction is None or reconstruction.network is not None:
+            raise AttributeError("get_covariance")
+        kernel = np.asarray(reconstruction.linear.kernel, dtype=np.float64)
+        return kernel * self._scale, self.noise_variance_
+
+    def _not_linear_message(self, name):
+        return (
+            f"{name} is the Gaussian model of a linear VAE (hidden_layer_sizes=() "
+            "without an encoder or decoder), probabilistic PCA's, as PCA's "
+            f"{name}. With a non-linear decoder the data's distribution is no "
+            "Gaussian: score_samples gives each row's likelihood bound, sample "
+            "draws from the model."
+        )
 
     def _permute_code(self, order):
 

@@ -15,6 +15,7 @@ from ._objectives import kl_to_standard_normal
 keras = import_keras()
 
 __all__ = [
+    "CodeScale",
     "CodeSparsity",
     "LinearShortcut",
     "NoiseVariance",
@@ -71,6 +72,20 @@ class Standardize(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skae")
+class CodeScale(Standardize):
+    """The codes' units: a :class:`Standardize` whose mean is zero.
+
+    skae's networks compute codes of standardised rows; this layer puts them in
+    the data's units, as ``PCA.transform``'s scores are: ``x * scale`` with
+    ``invert=True`` (the end of skae's encoder), ``x / scale`` otherwise (the
+    start of its decoder). ``scale`` is the data's (one scalar, a non-trainable
+    float64 weight), so a linear autoencoder at PCA's solution codes rows as
+    ``PCA.transform`` does, and training, which runs between these layers, is the
+    same at any scale of the data.
+    """
+
+
+@keras.saving.register_keras_serializable(package="skae")
 class LinearShortcut(keras.layers.Layer):
     """A linear map with a network beside it: ``Dense(units)(x) + network(x)``.
 
@@ -121,7 +136,10 @@ class LinearShortcut(keras.layers.Layer):
         # Before the network: Keras orders variables (and an optimizer's slots) by
         # when sublayers were attached, and a rebuilt layer must list them alike.
         self.linear = keras.layers.Dense(
-            self.units, kernel_initializer=kernel_initializer, name="linear"
+            self.units,
+            kernel_initializer=kernel_initializer,
+            dtype=self.dtype_policy,
+            name="linear",
         )
         self.network = network
 

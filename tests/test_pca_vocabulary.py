@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -150,3 +151,125 @@ def test_n_samples_is_pcas_and_partial_fit_counts_the_rows_seen():
     for batch in (X150[:60], X150[60:100], X150[100:]):
         ae.partial_fit(batch)
     assert ae.n_samples_ == 150
+
+
+@pytest.mark.parametrize("unit", [1e-12, 1.0, 1e15])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_linear_codes_are_pcas_scores(unit, dtype):
+    # PCA's swap: the codes, and the reconstructions of PCA's scores, in PCA's
+    # units and signs, at any scale of the data.
+    X_unit = (X * unit).astype(dtype)
+    pca = PCA(5).fit(X_unit.astype(np.float64))
+    ae = AutoencoderTransformer(5, hidden_layer_sizes=()).fit(X_unit)
+    scores = pca.transform(X_unit.astype(np.float64))
+    np.testing.assert_allclose(
+        ae.transform(X_unit.astype(np.float64)),
+        scores,
+        rtol=0,
+        atol=1e-10 * np.abs(scores).max(),
+    )
+    reconstructions = pca.inverse_transform(scores)
+    np.testing.assert_allclose(
+        ae.inverse_transform(scores),
+        reconstructions,
+        rtol=0,
+        atol=1e-10 * np.abs(reconstructions).max(),
+    )
+    # float32 rows are coded in float32, to its rounding.
+    np.testing.assert_allclose(
+        ae.transform(X_unit.astype(np.float32)),
+        scores,
+        rtol=0,
+        atol=1e-5 * np.abs(scores).max(),
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_deep_codes_are_in_the_data_units_of_the_linear_path():
+    # Training sees standardised rows, so a fit on c * X is the fit on X with
+    # codes c times as large; at the start (PCA's), the codes are PCA's scores.
+    settings = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    ae = AutoencoderTransformer(4, **settings).fit(X)
+    Z = ae.transform(X)
+    for c in (1e-9, 1e9):
+        scaled = AutoencoderTransformer(4, **settings).fit(X * c)
+        # Equal but for float32 rounding in training.
+        np.testing.assert_allclose(
+            scaled.transform(X * c), c * Z, rtol=0, atol=1e-4 * c * np.abs(Z).max()
+        )
+    at_start = AutoencoderTransformer(4, **{**settings, "max_iter": 1})
+    at_start.set_params(learning_rate=1e-12).fit(X * 1e9)
+    np.testing.assert_allclose(
+        at_start.transform(X * 1e9),
+        PCA(4).fit(X * 1e9).transform(X * 1e9),
+        rtol=0,
+        atol=1e-3 * 1e9,
+    )
+    # The Keras encoder is what transform computes; the decoder takes those codes.
+    np.testing.assert_allclose(ae.encoder_(X).numpy(), Z, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        ae.decoder_(Z).numpy(), ae.inverse_transform(Z), rtol=1e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("n_components", [None, 5, 0.8, "mle"])
+def test_n_components_is_typed_as_pcas(n_components):
+    pca = PCA(n_components).fit(X)
+    ae = AutoencoderTransformer(n_components, hidden_layer_sizes=()).fit(X)
+    assert ae.n_components_ == pca.n_components_
+    assert type(ae.n_components_) is type(pca.n_components_)
+
+
+# ('mle' keeps nearly every direction of digits: a noise variance of rounding
+# errors, whose precision matrix is rounding errors too.)
+@pytest.mark.parametrize("n_components", [5, 0.8])
+def test_a_linear_models_gaussian_model_is_pcas(n_components):
+    pca = PCA(n_components).fit(X)
+    ae = AutoencoderTransformer(n_components, hidden_layer_sizes=()).fit(X)
+    np.testing.assert_allclose(ae.singular_values_, pca.singular_values_, rtol=1e-10)
+    assert ae.noise_variance_ == pytest.approx(pca.noise_variance_, rel=1e-10)
+    for method in ("get_covariance", "get_precision"):
+        ours, pcas = getattr(ae, method)(), getattr(pca, method)()
+        np.testing.assert_allclose(ours, pcas, rtol=0, atol=1e-9 * np.abs(pcas).max())
+
+
+def test_a_linear_vaes_gaussian_model_is_probabilistic_pcas():
+    pca = PCA(5).fit(X)
+    vae = VariationalAutoencoder(5, hidden_layer_sizes=()).fit(X)
+    # The VAE holds float32 weights.
+    for method in ("get_covariance", "get_precision"):
+        ours, pcas = getattr(vae, method)(), getattr(pca, method)()
+        np.testing.assert_allclose(ours, pcas, rtol=0, atol=1e-5 * np.abs(pcas).max())
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_non_linear_models_say_why_they_lack_pcas_linear_attributes():
+    ae = AutoencoderTransformer(3, **QUICK).fit(X)
+    for name in (
+        "components_",
+        "singular_values_",
+        "noise_variance_",
+        "get_covariance",
+        "get_precision",
+    ):
+        assert not hasattr(ae, name)
+        with pytest.raises(AttributeError, match=f"^{name} .*non-linear function"):
+            getattr(ae, name)
+    vae = VariationalAutoencoder(3, **QUICK).fit(X)
+    assert vae.noise_variance_ > 0  # the decoder's noise, defined for every VAE
+    for name in ("get_covariance", "get_precision"):
+        with pytest.raises(AttributeError, match=f"^{name} .*linear VAE"):
+            getattr(vae, name)
+    # Unfitted, the methods exist and say so when called, as PCA's.
+    with pytest.raises(NotFittedError):
+        AutoencoderTransformer(3).get_covariance()
+
+
+@pytest.mark.parametrize("copy", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_copy_is_taken_and_fit_never_changes_X(copy, dtype):
+    X_fit = X.astype(dtype)
+    before = X_fit.copy()
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(), copy=copy).fit(X_fit)
+    np.testing.assert_array_equal(X_fit, before)
+    np.testing.assert_array_equal(ae.transform(X_fit), ae.fit_transform(X_fit))

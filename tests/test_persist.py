@@ -1,5 +1,6 @@
 """skae.save and skae.load: a format that runs no code when loaded (issue 22)."""
 
+import json
 import os
 import pickle
 import subprocess
@@ -236,3 +237,26 @@ def test_a_file_loads_in_a_fresh_process(digits, tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert_array_equal(np.load(tmp_path / "codes.npy"), ae.transform(digits[:50]))
+
+
+def test_a_file_whose_codes_were_standardised_is_refused_with_why(digits, tmp_path):
+    # Format version 1 held networks whose codes were in standardised units:
+    # their weights do not fit today's networks, which code in the data's units.
+    from skae import _persist
+
+    path = tmp_path / "m.skae"
+    skae.save(_fit("deep", digits[:200]), path)
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(entries["skae.json"])
+    manifest["format_version"] = 1
+    entries["skae.json"] = json.dumps(manifest).encode()
+    del entries["checksum.json"]
+    entries["checksum.json"] = json.dumps(
+        {"sha256": _persist._digest(entries)}
+    ).encode()
+    with zipfile.ZipFile(tmp_path / "v1.skae", "w") as archive:
+        for entry, value in entries.items():
+            archive.writestr(entry, value)
+    with pytest.raises(ValueError, match="standardised units.*Fit the estimator again"):
+        skae.load(tmp_path / "v1.skae")
