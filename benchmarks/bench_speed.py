@@ -21,7 +21,10 @@ Prints each figure beside its target (issue "Fast like PCA where it can be"):
    (the first in the process, which traces, and later ones), and a 20-fit
    GridSearchCV over ``n_components`` against PCA's, each in a fresh process with
    TensorFlow's default thread pools and with one thread each
-   (``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1``).
+   (``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1``);
+9. parallel: ``GridSearchCV(n_jobs=2)`` against ``n_jobs=1`` on this machine's 2
+   cores, each search in a fresh process, and ``n_jobs=2`` with TensorFlow's default
+   thread pools in the workers (before skae followed joblib's ``OMP_NUM_THREADS``).
 
 Usage: ``python benchmarks/bench_speed.py [--only latency bulk ...] [--write]``.
 MNIST (for the bulk rows and the fit comparison) is read from ``--data-dir`` or
@@ -547,6 +550,53 @@ def bench_fixed(args):
     )
 
 
+_PARALLEL = """
+import json, sys, time, warnings
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from skae import AutoencoderTransformer
+
+warnings.simplefilter("ignore")
+X = load_digits().data / 16.0
+search = GridSearchCV(
+    AutoencoderTransformer(random_state=0),
+    {"n_components": [2, 4, 8, 16]},
+    cv=5,
+    n_jobs=int(sys.argv[1]),
+)
+start = time.perf_counter()
+search.fit(X)
+print(json.dumps([time.perf_counter() - start, float(search.best_score_)]))
+"""
+
+
+def bench_parallel(args):
+    # Each search in a fresh process, its workers started and TensorFlow imported
+    # inside the time, as a user's script pays them. TF_NUM_INTRAOP_THREADS=0
+    # (TensorFlow's own default, every core) is what each worker used before
+    # skae gave TensorFlow joblib's thread budget, OMP_NUM_THREADS.
+    import json
+
+    def run(n_jobs, env=None):
+        code = _PARALLEL.replace("int(sys.argv[1])", str(n_jobs))
+        return json.loads(_run_python(code, env))
+
+    serial = run(1)
+    parallel = run(2)
+    default_threads = run(2, {"TF_NUM_INTRAOP_THREADS": "0"})
+    report(
+        "GridSearchCV(n_jobs=2) / n_jobs=1, 4 n_components x 5 folds on digits",
+        f"{parallel[0] / serial[0]:.2f}x ({parallel[0]:.1f} s vs {serial[0]:.1f} s; "
+        f"best scores {'equal' if parallel[1] == serial[1] else 'DIFFERENT'})",
+        "<= 0.6x",
+        parallel[0] / serial[0] <= 0.6,
+    )
+    report(
+        "  the same with TensorFlow's default threads in each worker",
+        f"{default_threads[0] / serial[0]:.2f}x ({default_threads[0]:.1f} s)",
+    )
+
+
 BENCHES = {
     "latency": bench_latency,
     "bulk": bench_bulk,
@@ -556,6 +606,7 @@ BENCHES = {
     "memory": bench_memory,
     "unpickled": bench_unpickled,
     "fixed": bench_fixed,
+    "parallel": bench_parallel,
 }
 
 

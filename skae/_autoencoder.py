@@ -9,7 +9,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
-    RealNotInt,
     StrOptions,
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -29,6 +28,7 @@ from ._network import (
     keras_activation,
     pca_basis,
     reseed_noise,
+    set_linear_maps,
     set_standardization,
     shortcut,
     tie,
@@ -36,7 +36,7 @@ from ._network import (
 )
 from ._network_cache import KeptSpec, NetworkSpec, UnbuiltNetworks
 from ._objectives import MSE_NAMES, make_loss, make_optimizer
-from ._rows import rows_of
+from ._rows import Standardizer, rows_of
 from ._training import History, make_partial_epoch, released_gradient_registrations
 
 
@@ -60,9 +60,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
     there, fit returns PCA's solution and warns.
 
     The network trains on ``(X - mean_) / s``, with ``s`` the root mean feature
-    variance, so fitting ``c * X`` gives the same scores, explained variance ratios
-    and codes as fitting ``X``, for any ``c`` at which float64 holds the data
-    (1e-300 to 1e300 in tests).
+    variance, so fitting ``c * X`` gives the same scores and explained variance
+    ratios as fitting ``X``, and codes ``c`` times as large (they are in the data's
+    units, as PCA's scores), for any ``c`` at which float64 holds the data (1e-300
+    to 1e300 in tests).
 
     Parameters
     ----------
@@ -441,22 +442,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
     _parameter_constraints: dict = {
         **_BaseAutoencoder._parameter_constraints,
         "warm_start": ["boolean"],
-        # PCA's, so that PCA(...) -> AutoencoderTransformer(...) keeps working.
-        "n_components": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="neither"),
-            StrOptions({"mle"}),
-            None,
-        ],
-        "svd_solver": [
-            StrOptions({"auto", "full", "covariance_eigh", "arpack", "randomized"})
-        ],
-        "iterated_power": [
-            StrOptions({"auto"}),
-            Interval(Integral, 0, None, closed="left"),
-        ],
-        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
-        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
         "whiten": ["boolean"],
         "copy": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -544,15 +529,6 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
-
-    def _pca_options(self):
-        """PCA's solver settings, for the PCA that starts the fit and sizes the code."""
-        return {
-            "svd_solver": self.svd_solver,
-            "iterated_power": self.iterated_power,
-            "n_oversamples": self.n_oversamples,
-            "power_iteration_normalizer": self.power_iteration_normalizer,
-        }
 
     def _check_whiten(self):
         if self.whiten:
@@ -659,13 +635,17 @@ class AutoencoderTransformer(_BaseAutoencoder):
         For data that come in batches or do not fit in memory (a ``numpy.memmap``
         read a block at a time, a Dask array through dask-ml's ``Incremental``). The
         first call on an unfitted estimator builds the model from its batch, which
-        should have at least 2 rows and be representative of the data (shuffled
-        rows): the batch's mean and spread fix the standardisation for good
-        (``mean_`` is the first batch's mean), and with ``init="pca"`` the linear
-        maps start at PCA of the batch. Every call, the first included, then
-        trains one epoch over its batch, in ``batch_size`` steps, and the
-        optimizer's state carries over between calls. A call after ``fit``
-        continues training the fitted model.
+        should have at least 2 rows. As IncrementalPCA's, the statistics follow
+        every batch seen so far, not the first one only: before each epoch,
+        ``mean_`` and the scale take the mean and the root mean feature variance of
+        all the rows so far, and with ``init="pca"`` the linear maps take their
+        principal directions, from an :class:`~sklearn.decomposition.IncrementalPCA`
+        of the batches (the networks beside the linear maps keep their weights).
+        So batches sorted by class, or a stream whose mean drifts, end near
+        IncrementalPCA's R^2. Every call, the first included, then trains one
+        epoch over its batch, in ``batch_size`` steps, and the optimizer's state
+        carries over between calls. A call after ``fit`` continues training the
+        fitted model, whose statistics (fit's) stay.
 
         Unlike ``fit``, ``partial_fit`` holds no rows out (``early_stopping`` and
         ``validation_fraction`` are ignored, as MLPRegressor's ``partial_fit``
@@ -677,12 +657,13 @@ class AutoencoderTransformer(_BaseAutoencoder):
         loss) and one to ``n_iter_``; ``best_loss_`` is the lowest entry. The
         explained-variance attributes describe the batch just given, in the
         units' order, measured as ``fit`` measures them (a batch of 1 row leaves
-        them as they were). A linear model trains by gradient steps from PCA of
-        the first batch: for PCA of all the batches, use IncrementalPCA.
+        them as they were). A linear model's maps are IncrementalPCA's before
+        each epoch, which then moves them a little.
 
         An error (a batch with a different number of features, training that
-        diverges, Ctrl-C) leaves the estimator, weights and optimizer state
-        included, as it was before the call.
+        diverges, Ctrl-C) leaves the estimator, weights, optimizer state, the
+        statistics of the batches and the generator of their order included, as
+        it was before the call.
 
         Parameters
         ----------
@@ -704,6 +685,9 @@ class AutoencoderTransformer(_BaseAutoencoder):
             )
         state = self.__dict__.copy()
         weights = None
+        # The generator of the batches' order, which the failed epoch drew from.
+        rng = vars(self).get("_partial_rng")
+        draws = None if rng is None else rng.get_state()
         try:
             if hasattr(self, "model_"):
                 weights = self._training_state()
@@ -711,6 +695,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
         except BaseException:
             if weights is not None:
                 self._set_training_state(weights)
+            if draws is not None:
+                rng.set_state(draws)
             self.__dict__.clear()
             self.__dict__.update(state)
             raise
@@ -722,6 +708,30 @@ class AutoencoderTransformer(_BaseAutoencoder):
         if rng is None:  # after fit, or unpickled
             rng = self._partial_rng = check_random_state(self.random_state)
         return rng
+
+    def _follow_batch(self, rows):
+        """Take the batch into the statistics of every batch so far
+        (:class:`skae._incremental.RunningPCA`), as IncrementalPCA does: the
+        standardisation takes their mean and scale, and with ``init="pca"`` the
+        linear maps their principal directions (the networks beside them keep
+        their weights). After ``fit``, whose statistics stand for all the data,
+        and while no batch had variance, the model's standardisation stays."""
+        batches = vars(self).get("_batches")
+        if batches is None:
+            return Standardizer(self.mean_, self._scale)
+        batches = self._batches = batches.update(rows.X)
+        if not batches.scale > 0:
+            return Standardizer(self.mean_, self._scale)
+        self.mean_, self._scale = batches.mean, batches.scale
+        set_standardization(self.encoder_, self.decoder_, self.mean_, self._scale)
+        if self.init == "pca" and shortcut(self.encoder_) is not None:
+            # Padded, where the first batch had fewer rows than code units, with
+            # the same directions at every call.
+            basis = pca_basis(batches.pca, self.n_components_, np.random.RandomState(0))
+            set_linear_maps(
+                self.encoder_, self.decoder_, basis, np.zeros(rows.n_features)
+            )
+        return Standardizer(self.mean_, self._scale)
 
     def _train_one_epoch(self, rows, rng):
         """partial_fit's training: one epoch over the rows; a History of it."""

@@ -8,7 +8,9 @@ TensorFlow's C++ runtime writes start-up notices (absl, CPU features, oneDNN) st
 to file descriptor 2 while ``import tensorflow`` runs, whatever
 ``TF_CPP_MIN_LOG_LEVEL`` says. When skae is the one importing TensorFlow, it points
 descriptor 2 at the null device for that import only, unless the user set
-``TF_CPP_MIN_LOG_LEVEL=0`` (asking for every TensorFlow message).
+``TF_CPP_MIN_LOG_LEVEL=0`` (asking for every TensorFlow message). It also gives
+TensorFlow's thread pools the process's budget of threads, ``OMP_NUM_THREADS``,
+which joblib sets in the workers of parallel searches (see :func:`thread_budget`).
 """
 
 import contextlib
@@ -36,7 +38,8 @@ def import_keras(quiet=None):
         with _IMPORT_LOCK:
             if "tensorflow" not in sys.modules:
                 with _stderr_to_null() if quiet else contextlib.nullcontext():
-                    import tensorflow  # noqa: F401
+                    import tensorflow
+                _limit_threads(tensorflow)
             import keras
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
@@ -51,6 +54,38 @@ def import_keras(quiet=None):
             "importing keras."
         )
     return keras
+
+
+def thread_budget():
+    """The threads TensorFlow may use in this process, or ``None`` for its own
+    default (every core).
+
+    ``OMP_NUM_THREADS`` is the budget that scikit-learn's conventions give a
+    process: joblib sets it in its worker processes to the cores over the jobs
+    (1 each for ``n_jobs=2`` on 2 cores), so that the BLAS and OpenMP libraries
+    of parallel fits do not fight over the cores, and users set it for the same
+    reason. TensorFlow's pools read only their own variables
+    (``TF_NUM_INTRAOP_THREADS``, ``TF_NUM_INTEROP_THREADS``), which win where
+    set.
+    """
+    if os.environ.get("TF_NUM_INTRAOP_THREADS", "").strip():
+        return None
+    try:
+        threads = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return None
+    return threads if threads > 0 else None
+
+
+def _limit_threads(tf):
+    """Give TensorFlow's thread pools the process's :func:`thread_budget`; only
+    when skae imports TensorFlow, before anything runs."""
+    threads = thread_budget()
+    if threads is None:
+        return
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    if not os.environ.get("TF_NUM_INTEROP_THREADS", "").strip():
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
 def import_tensorflow():

@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._incremental import RunningPCA
 from ._inference import Inference, standardized_decoding
 from ._network import copy_tied_kernels, permute_code, user_network
 from ._network_cache import KerasAttribute
@@ -125,10 +126,22 @@ class _BaseAutoencoder(
 
     # The parameters both estimators take; each adds its own.
     _parameter_constraints: dict = {
+        # PCA's, so that PCA(...) -> AutoencoderTransformer(...) keeps working.
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="neither"),
+            StrOptions({"mle"}),
+            None,
         ],
+        "svd_solver": [
+            StrOptions({"auto", "full", "covariance_eigh", "arpack", "randomized"})
+        ],
+        "iterated_power": [
+            StrOptions({"auto"}),
+            Interval(Integral, 0, None, closed="left"),
+        ],
+        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
+        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -257,7 +270,8 @@ class _BaseAutoencoder(
         ``incremental`` (``partial_fit``, as MLPRegressor's ``_fit``): one epoch
         over the rows given, without a split and without the floor; the first call
         standardises, starts and builds the model from its rows, later calls
-        train the model as it is.
+        bring the model up to the statistics of every batch so far
+        (``_follow_batch``, :mod:`skae._incremental`) and train it.
         """
         # 1. Validate.
         fitted = hasattr(self, "n_components_")
@@ -336,11 +350,16 @@ class _BaseAutoencoder(
         else:  # partial_fit goes on with the model that it (or fit) built
             rng, spec, pca = self._continued_rng(), None, None
             trains, starts = True, False
-            rows.set_standardizer(Standardizer(self.mean_, self._scale))
+            rows.set_standardizer(self._follow_batch(rows))
         # 5. Build.
         if first:  # the fitted standardisation: one owner, this sequence
             self.n_components_ = _typed_as_pcas(n_components, self.n_components)
             self.mean_, self._scale = mean, scale
+            # partial_fit follows the statistics of every batch (skae._incremental);
+            # fit's stand for all the data.
+            vars(self).pop("_batches", None)
+            if incremental:
+                self._batches = RunningPCA(mean, scale, n_components).update(rows.X)
         with self._networks(spec, rng, trains, incremental) as networks:
             # 6. Start from PCA (of the training rows: early stopping then compares
             # it fairly with later epochs on the validation rows).
@@ -385,6 +404,12 @@ class _BaseAutoencoder(
         self.n_samples_ = seen + rows.n_samples
         return history.interrupted
 
+    def _follow_batch(self, rows):
+        """partial_fit after its first call: the :class:`skae._rows.Standardizer`
+        of the batch ``rows``, the model brought up to the statistics it follows
+        (none here: those of the model)."""
+        return Standardizer(self.mean_, self._scale)
+
     def _plan(self, n_features):
         """The :class:`_Plan` of a fit: the networks' settings, checked."""
         hidden = self._validate_hidden_layer_sizes()
@@ -412,8 +437,14 @@ class _BaseAutoencoder(
         return InMemoryRows(self, X, reset=reset)
 
     def _pca_options(self):
-        """Keyword arguments of PCA for :func:`skae._network.fit_pca` (none here)."""
-        return {}
+        """PCA's solver settings, for the PCA that starts the fit and sizes the
+        code (keyword arguments of :func:`skae._network.fit_pca`)."""
+        return {
+            "svd_solver": self.svd_solver,
+            "iterated_power": self.iterated_power,
+            "n_oversamples": self.n_oversamples,
+            "power_iteration_normalizer": self.power_iteration_normalizer,
+        }
 
     def _warn_too_few_validation_rows(self, n_samples, n_val):
         if n_val >= 2 and n_samples - n_val < 2:

@@ -375,10 +375,16 @@ def init_from_pca(encoder, decoder, basis, center):
     directions of the standardised training rows, and ``center`` their mean. A
     gated network is silenced by its gate, the built-in one by its last layer.
     """
+    set_linear_maps(encoder, decoder, basis, center)
+    silence_networks(encoder, decoder)
+
+
+def set_linear_maps(encoder, decoder, basis, center):
+    """Set the linear maps to PCA's projection (see :func:`init_from_pca`),
+    leaving the networks beside them as they are."""
     code, reconstruction = shortcut(encoder), shortcut(decoder)
     code.linear.set_weights([basis, -center @ basis])
     reconstruction.linear.set_weights([basis.T, center])
-    silence_networks(encoder, decoder)
 
 
 def silence_networks(encoder, decoder):

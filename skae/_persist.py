@@ -43,6 +43,7 @@ import numpy as np
 
 from ._backend import import_keras
 from ._builder import ModelBuilder
+from ._incremental import RunningPCA
 
 FORMAT = "skae"
 # 2: an AutoencoderTransformer's networks put codes in the data's units
@@ -60,6 +61,7 @@ _TAGS = (
     "tuple",
     "dict",
     "random_state",
+    "running_pca",
     "builder",
     "keras_model",
     "keras_class",
@@ -322,6 +324,8 @@ class _Writer:
             }
         if isinstance(value, np.random.RandomState):
             return {"random_state": self.encode(value.get_state(), name)}
+        if isinstance(value, RunningPCA):
+            return {"running_pca": self.encode(value.state(), name)}
         if isinstance(value, ModelBuilder):
             params = value.get_params()
             build = params.pop("build")
@@ -387,6 +391,8 @@ class _Reader:
             random_state = np.random.RandomState()
             random_state.set_state(self.decode(value["random_state"]))
             return random_state
+        if kind == "running_pca":
+            return RunningPCA.from_state(self.decode(value["running_pca"]))
         if kind == "builder":
             return ModelBuilder(
                 self._function(value["builder"]), **self.decode(value["params"])

@@ -239,10 +239,22 @@ class VariationalAutoencoder(_BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int or float, default=2
-        Size of the code. An int is the number of code units (at most
-        ``n_features``); a float in (0, 1) selects, as PCA does, the smallest number
-        of components whose PCA explains that fraction of the variance.
+    n_components : int, float, 'mle' or None, default=2
+        Size of the code, as PCA takes it. An int is the number of code units (at
+        most ``n_features``); a float in (0, 1) selects, as PCA does, the smallest
+        number of components whose PCA explains that fraction of the variance;
+        ``'mle'`` Minka's estimate of the data's dimension, and ``None`` all the
+        components PCA can have. As with PCA, a code size can also be chosen by
+        the held-out likelihood, ``score`` (``GridSearchCV`` or
+        ``cross_val_score``; the gallery's "Choosing the code size by held-out
+        likelihood").
+
+    svd_solver, iterated_power, n_oversamples, power_iteration_normalizer : \
+            PCA's, default='auto', 'auto', 10, 'auto'
+        PCA's solver settings, for the probabilistic PCA that starts the fit and
+        sizes a float, ``'mle'`` or ``None`` ``n_components``: the choices,
+        defaults and errors of :class:`~sklearn.decomposition.PCA`'s, as
+        :class:`AutoencoderTransformer` takes them.
 
     encoder, decoder : keras.Model, callable or None, default=None
         The user's own networks, as :class:`AutoencoderTransformer` takes them (a
@@ -460,6 +472,10 @@ class VariationalAutoencoder(_BaseAutoencoder):
         hidden_layer_sizes=(256, 128),
         activation="relu",
         init="pca",
+        svd_solver="auto",
+        iterated_power="auto",
+        n_oversamples=10,
+        power_iteration_normalizer="auto",
         beta=1.0,
         max_iter=200,
         batch_size=64,
@@ -479,6 +495,10 @@ class VariationalAutoencoder(_BaseAutoencoder):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
+        self.svd_solver = svd_solver
+        self.iterated_power = iterated_power
+        self.n_oversamples = n_oversamples
+        self.power_iteration_normalizer = power_iteration_normalizer
         self.beta = beta
         self.max_iter = max_iter
         self.batch_size = batch_size

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_estimators_partial_fit_n_features
 
@@ -18,6 +18,8 @@ from skae import (
     recurrent_decoder,
     recurrent_encoder,
 )
+from skae._compare import estimator_r2
+from skae._objectives import standardization
 
 from ._settings import CHECKED, FAST, PATHS
 
@@ -56,7 +58,8 @@ def test_first_call_builds_the_model_from_its_batch(digits):
     assert int(ae.model_.optimizer.iterations.numpy()) == 7
     assert ae.n_iter_ == 2 and len(ae.loss_curve_) == 2
     assert ae.best_loss_ == min(ae.loss_curve_)
-    assert_allclose(ae.mean_, batch.mean(axis=0))  # fixed by the first batch
+    # The statistics follow every batch, as IncrementalPCA's.
+    assert_allclose(ae.mean_, digits[:400].mean(axis=0), rtol=1e-12)
 
 
 def test_streaming_beats_pca_on_held_out_digits(digits_split):
@@ -142,17 +145,30 @@ def test_a_failed_call_leaves_the_estimator_as_it_was(digits):
     ae = _stream(AutoencoderTransformer(3, **FAST), digits[:400])
     codes, n_iter = ae.transform(digits), ae.n_iter_
     iterations = int(ae.model_.optimizer.iterations.numpy())
+    twin = _stream(AutoencoderTransformer(3, **FAST), digits[:400])
     with pytest.raises(ValueError, match="X has 10 features"):
         ae.partial_fit(digits[:50, :10])
-    # Values whose squares overflow float32: the loss is inf after the weights took
-    # a step; the step and the optimizer's state are undone.
+    # An epoch that fails after its steps, the batch already taken into the
+    # statistics: the steps, the optimizer's state and the statistics are undone.
+    epoch = ae._partial_epoch
+
+    def failing(X, rng):
+        epoch(X, rng)
+        raise FloatingPointError("diverged")
+
+    ae._partial_epoch = failing
     with pytest.raises(FloatingPointError, match="diverged"):
-        ae.partial_fit(np.full((50, 64), 1e30) * np.arange(50)[:, None])
+        ae.partial_fit(digits[400:600] * 3)
+    ae._partial_epoch = epoch
     assert ae.n_iter_ == n_iter and len(ae.loss_curve_) == n_iter
     assert int(ae.model_.optimizer.iterations.numpy()) == iterations
     assert_array_equal(ae.transform(digits), codes)
-    ae.partial_fit(digits[400:600])  # and it trains on
+    assert_array_equal(ae.mean_, twin.mean_)
+    # And it trains on as the twin that never failed.
+    ae.partial_fit(digits[400:600])
+    twin.partial_fit(digits[400:600])
     assert ae.n_iter_ == n_iter + 1
+    assert_array_equal(ae.transform(digits), twin.transform(digits))
 
 
 def test_ctrl_c_during_a_call_undoes_the_call(digits):
@@ -215,7 +231,11 @@ def test_every_setting_trains_batch_by_batch(digits, params):
     ae = AutoencoderTransformer(**{"n_components": 3, **params})
     _stream(ae, digits[:800], epochs=3)
     assert ae.n_iter_ == 12
-    assert np.mean(ae.loss_curve_[-4:]) < np.mean(ae.loss_curve_[:4])
+    if params.get("init") == "random":
+        assert np.mean(ae.loss_curve_[-4:]) < np.mean(ae.loss_curve_[:4])
+    else:  # the linear maps follow IncrementalPCA, the networks train beside them
+        ipca = _stream(IncrementalPCA(ae.n_components_), digits[:800], epochs=3)
+        assert ae.score(digits[:800]) >= estimator_r2(ipca, digits[:800]) - 0.005
     assert_allclose(
         ae.explained_variance_ratio_.sum(), ae.score(digits[600:800]), rtol=1e-6
     )
@@ -250,3 +270,48 @@ def test_every_network_fit_takes_partial_fit_takes(digits, halves):
     assert len(fitted.loss_curve_) == 2
     assert fitted.validation_scores_ is None
     assert np.isfinite(fitted.transform(digits[:5])).all()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_batches_ordered_by_class_end_near_incremental_pca():
+    # scikit-learn's plot_incremental_pca with the class swapped: iris, sorted by
+    # class, in batches of 10. The first batch (one class) used to fix the mean,
+    # the scale and the start: R^2 0.74-0.83 against IncrementalPCA's 0.978.
+    from sklearn.datasets import load_iris
+
+    X = load_iris().data
+    ipca, linear, deep = (
+        IncrementalPCA(2),
+        AutoencoderTransformer(2, hidden_layer_sizes=(), random_state=0),
+        AutoencoderTransformer(2, random_state=0),
+    )
+    for batch in np.array_split(X, 15):
+        for estimator in (ipca, linear, deep):
+            estimator.partial_fit(batch)
+    ipca_r2 = estimator_r2(ipca, X)
+    assert ipca_r2 > 0.97
+    # The linear maps are IncrementalPCA's before each epoch, which moves them
+    # a little.
+    assert linear.score(X) == pytest.approx(ipca_r2, abs=1e-4)
+    assert deep.score(X) >= ipca_r2 - 0.02
+    for estimator in (linear, deep):
+        assert_allclose(estimator.mean_, ipca.mean_, rtol=1e-12)
+        assert estimator.n_samples_ == ipca.n_samples_seen_ == 150
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_stream_whose_mean_drifts(digits):
+    # Each batch is shifted further along one direction: the statistics are those
+    # of every row seen, and the model codes the whole stream as IncrementalPCA.
+    drift = np.linspace(0, 1, 64)
+    batches = [digits[i * 150 : (i + 1) * 150] + 0.5 * i * drift for i in range(8)]
+    X = np.vstack(batches)
+    ipca = IncrementalPCA(4)
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=(16,), random_state=0)
+    for batch in batches:
+        ipca.partial_fit(batch)
+        ae.partial_fit(batch)
+    mean, scale = standardization(X)
+    assert_allclose(ae.mean_, mean, rtol=1e-12, atol=1e-15)
+    assert ae._scale == pytest.approx(scale, rel=1e-12)
+    assert ae.score(X) >= estimator_r2(ipca, X) - 0.02

@@ -20,8 +20,9 @@ QUICK = dict(hidden_layer_sizes=(16,), max_iter=2, random_state=0)
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("n_components", [None, "mle", 0.8, 3])
-def test_n_components_as_pca_takes_it(n_components):
-    ae = AutoencoderTransformer(n_components, svd_solver="full", **QUICK).fit(X)
+@pytest.mark.parametrize("kind", [AutoencoderTransformer, VariationalAutoencoder])
+def test_n_components_as_pca_takes_it(kind, n_components):
+    ae = kind(n_components, svd_solver="full", **QUICK).fit(X)
     pca = PCA(n_components, svd_solver="full").fit(X)
     assert ae.n_components_ == pca.n_components_
     assert ae.transform(X).shape == (len(X), pca.n_components_)
@@ -30,23 +31,25 @@ def test_n_components_as_pca_takes_it(n_components):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_solver_settings_reach_the_pca_start():
+@pytest.mark.parametrize("kind", [AutoencoderTransformer, VariationalAutoencoder])
+def test_solver_settings_reach_the_pca_start(kind):
     # A linear model from init="pca" is PCA's solution: a randomized SVD with no
     # power iteration and one extra vector finds a poorer subspace than the exact
     # one, and with enough iterations the same; ignoring the settings, all agree.
     def explained(**solver):
-        ae = AutoencoderTransformer(8, hidden_layer_sizes=(), random_state=0, **solver)
+        ae = kind(8, hidden_layer_sizes=(), random_state=0, **solver)
         return ae.fit(X).explained_variance_ratio_.sum()
 
     exact = explained(svd_solver="full")
-    assert exact == pytest.approx(PCA(8).fit(X).explained_variance_ratio_.sum())
+    if kind is AutoencoderTransformer:  # the VAE's posterior means shrink the codes
+        assert exact == pytest.approx(PCA(8).fit(X).explained_variance_ratio_.sum())
     crude = explained(svd_solver="randomized", iterated_power=0, n_oversamples=1)
     assert crude < exact - 0.05
     assert explained(svd_solver="randomized", iterated_power=7) == pytest.approx(
         exact, abs=1e-6
     )
     # arpack, as PCA's, keeps one component fewer than the rank with None.
-    ae = AutoencoderTransformer(None, svd_solver="arpack", **QUICK)
+    ae = kind(None, svd_solver="arpack", **QUICK)
     with pytest.warns(Warning):  # 2 epochs: not converged
         ae.fit(X)
     assert ae.n_components_ == min(X.shape) - 1
@@ -273,3 +276,23 @@ def test_copy_is_taken_and_fit_never_changes_X(copy, dtype):
     ae = AutoencoderTransformer(3, hidden_layer_sizes=(), copy=copy).fit(X_fit)
     np.testing.assert_array_equal(X_fit, before)
     np.testing.assert_array_equal(ae.transform(X_fit), ae.fit_transform(X_fit))
+
+
+def test_a_vae_chooses_its_code_size_by_held_out_likelihood_as_pca():
+    # scikit-learn's plot_pca_vs_fa_model_selection: 25 features of rank 5 with
+    # homoscedastic noise; GridSearchCV on score picks the rank for PCA, and for
+    # the VAE, whose linear model is probabilistic PCA.
+    from scipy import linalg
+
+    rng = np.random.RandomState(42)
+    U, _, _ = linalg.svd(rng.randn(25, 25))
+    X_rank5 = rng.randn(300, 5) @ U[:, :5].T + rng.randn(300, 25)
+    grid = {"n_components": [2, 5, 10]}
+    for estimator in (
+        PCA(),
+        VariationalAutoencoder(hidden_layer_sizes=(), random_state=0),
+    ):
+        search = GridSearchCV(estimator, grid, cv=3).fit(X_rank5)
+        assert search.best_params_ == {"n_components": 5}
+    vae = VariationalAutoencoder("mle", hidden_layer_sizes=()).fit(X_rank5)
+    assert vae.n_components_ == PCA("mle").fit(X_rank5).n_components_
