@@ -1,11 +1,15 @@
-"""Shared by the benchmarks: load images, describe the machine, append a run to
-RESULTS.md."""
+"""Shared by the benchmarks: load images, describe the machine, record a run.
+
+A script's ``--write`` keeps its latest run under ``benchmarks/runs/``, one file per
+command, replaced by the next run of that command: the data behind ``RESULTS.md``,
+which answers questions from them (history lives in git)."""
 
 import datetime
 import os
 import platform
+import re
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
+RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -54,7 +58,12 @@ def describe_machine():
 
 
 def write_results(command, table):
+    """Keep ``table``, the output of ``command``, as that command's latest run."""
     date = datetime.date.today().isoformat()
-    with open(RESULTS, "a") as f:
-        f.write(f"\n## `{command.strip()}`, {date}\n\n")
+    name = re.sub(r"[^A-Za-z0-9]+", "-", command.strip().removeprefix("python "))
+    os.makedirs(RUNS, exist_ok=True)
+    path = os.path.join(RUNS, f"{name.strip('-')}.md")
+    with open(path, "w") as f:
+        f.write(f"# `{command.strip()}`, {date}\n\n")
         f.write(f"Machine: {describe_machine()}\n\n{table}\n")
+    return path

@@ -19,7 +19,7 @@ Usage::
 
     python benchmarks/bench_pca.py                       # digits and MNIST
     python benchmarks/bench_pca.py --datasets digits     # digits only (~1 minute)
-    python benchmarks/bench_pca.py --write               # append to RESULTS.md
+    python benchmarks/bench_pca.py --write               # keep the run in runs/
 
 MNIST is read from ``--data-dir`` or ``$SKAE_DATA_DIR`` (default ``../shared/data``,
 relative to the repository): ``mnist_train.npz`` and ``mnist_test.npz`` with ``X``
@@ -198,7 +198,9 @@ def main(argv=None):
         help="cap on the peers' epochs, to bound the run time",
     )
     parser.add_argument(
-        "--write", action="store_true", help="append the table to benchmarks/RESULTS.md"
+        "--write",
+        action="store_true",
+        help="keep the table as benchmarks/runs/<command>.md",
     )
     parser.add_argument(
         "--models",

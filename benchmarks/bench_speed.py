@@ -24,7 +24,9 @@ Prints each figure beside its target (issue "Fast like PCA where it can be"):
    (``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1``);
 9. parallel: ``GridSearchCV(n_jobs=2)`` against ``n_jobs=1`` on this machine's 2
    cores, each search in a fresh process, and ``n_jobs=2`` with TensorFlow's default
-   thread pools in the workers (before skae followed joblib's ``OMP_NUM_THREADS``).
+   thread pools in the workers (before skae followed joblib's ``OMP_NUM_THREADS``);
+10. progress: an epoch's time with ``verbose=1`` (a progress bar moved from inside
+    the epoch) against ``verbose=0``, on MNIST.
 
 Usage: ``python benchmarks/bench_speed.py [--only latency bulk ...] [--write]``.
 MNIST (for the bulk rows and the fit comparison) is read from ``--data-dir`` or
@@ -597,6 +599,58 @@ def bench_parallel(args):
     )
 
 
+def bench_progress(args):
+    # verbose=1 moves Keras's progress bar from inside each epoch. Each epoch is
+    # timed by a callback (so both settings train their own traced epoch), the
+    # first left out (it traces); the settings alternate, three fits each.
+    import contextlib
+    import statistics
+
+    import keras
+
+    from skae import AutoencoderTransformer
+
+    X, source = mnist(args.data_dir)
+
+    class EpochTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.start)
+
+    def epochs(verbose):
+        timer = EpochTimer()
+        ae = AutoencoderTransformer(
+            32,
+            max_iter=4,
+            early_stopping=False,
+            verbose=verbose,
+            callbacks=[timer],
+            random_state=0,
+        )
+        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+            ae.fit(X)
+        return timer.seconds[1:]
+
+    seconds = {0: [], 1: []}
+    for _ in range(3):
+        for verbose in (0, 1):
+            seconds[verbose] += epochs(verbose)
+    quiet, shown = (statistics.median(seconds[v]) for v in (0, 1))
+    report(
+        f"epoch with progress inside it (verbose=1) / verbose=0, {source}",
+        f"{shown / quiet:.3f}x ({shown:.2f} s vs {quiet:.2f} s per epoch, medians "
+        f"of 9 epochs each)",
+        "<= 1.02x",
+        shown / quiet <= 1.02,
+    )
+
+
 BENCHES = {
     "latency": bench_latency,
     "bulk": bench_bulk,
@@ -607,6 +661,7 @@ BENCHES = {
     "unpickled": bench_unpickled,
     "fixed": bench_fixed,
     "parallel": bench_parallel,
+    "progress": bench_progress,
 }
 
 
@@ -624,7 +679,7 @@ def main(argv=None):
     parser.add_argument(
         "--write",
         action="store_true",
-        help="append the figures to benchmarks/RESULTS.md",
+        help="keep the figures as benchmarks/runs/<command>.md",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -294,7 +294,10 @@ class AutoencoderTransformer(_BaseAutoencoder):
     verbose : int, default=0
         ``0`` is silent; ``1`` and ``2`` print Keras's progress lines, as
         ``Model.fit`` does: each epoch's loss and, with early stopping, its
-        validation loss and R^2.
+        validation loss and R^2. With ``1`` the bar moves during each epoch
+        (batches done, time left, running loss), drawn from inside the traced
+        epoch at most every half second (rows in memory, no ``strategy``); the
+        results are the same as with ``0``.
 
     warm_start : bool, default=False
         As MLPRegressor's: where the estimator is fitted, ``fit`` trains the

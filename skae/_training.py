@@ -65,12 +65,23 @@ class History:
 
 
 def make_epoch_function(
-    core, optimizer, loss_fn, n_features, batch_size, error_fn, val_loss_fn
+    core,
+    optimizer,
+    loss_fn,
+    n_features,
+    batch_size,
+    error_fn,
+    val_loss_fn,
+    progress=None,
 ):
     """Trace a function running one epoch.
 
     It returns the mean training loss, and the loss and the error (``error_fn``) of
-    the validation rows (which may be none).
+    the validation rows (which may be none). ``progress(rows, loss)``, where
+    given, is called from inside the epoch, at most every
+    :data:`PROGRESS_SECONDS`, with the rows trained on so far and their mean loss
+    (see :class:`_Progress`); the arithmetic of the epoch is the same with or
+    without it.
     """
     tf = import_tensorflow()
     variables = core.trainable_variables
@@ -78,6 +89,7 @@ def make_epoch_function(
     # Plain Python, run once while tracing: AutoGraph need not convert it.
     apply_gradients = tf.autograph.experimental.do_not_convert(_apply_gradients)
     validation = _validation(core, val_loss_fn, error_fn)
+    report = _progress_report(progress)
 
     @tf.function(
         input_signature=[spec, tf.TensorSpec([None], tf.int32), spec],
@@ -86,14 +98,18 @@ def make_epoch_function(
     def run_epoch(X, order, X_val):
         n = tf.shape(order)[0]
         total = tf.constant(0.0)
+        # The time of the last report (a constant, unused, without progress).
+        last = tf.timestamp() if progress else tf.constant(0.0, tf.float64)
         for start in tf.range(0, n, batch_size):
-            batch = tf.gather(X, order[start : tf.minimum(start + batch_size, n)])
+            stop = tf.minimum(start + batch_size, n)
+            batch = tf.gather(X, order[start:stop])
             with tf.GradientTape() as tape:
                 loss = loss_fn(batch, core(batch, training=True))
                 if core.losses:
                     loss += tf.add_n(core.losses)
             apply_gradients(optimizer, tape.gradient(loss, variables), variables)
             total += loss * tf.cast(tf.shape(batch)[0], tf.float32)
+            last = report(last, stop, total)
         val_loss, val_error = validation(X_val)
         return total / tf.cast(n, tf.float32), val_loss, val_error
 
@@ -103,6 +119,38 @@ def make_epoch_function(
     # retrace (as its saved-model loader does) with this private flag.
     run_epoch._omit_frequent_tracing_warning = True
     return run_epoch
+
+
+# Least seconds between two progress reports from inside an epoch. Each report is
+# a call from the traced epoch to Python, which waits for the batches before it: at
+# Keras's own rate (a bar update every 0.05 s) an MNIST epoch took about 5 % longer
+# here, at 0.5 s the difference is within the noise (benchmarks/RESULTS.md).
+PROGRESS_SECONDS = 0.5
+
+
+def _progress_report(progress):
+    """``fn(last, rows, total)``, run inside a trace after each batch: calls
+    ``progress(rows, total / rows)`` on the host where :data:`PROGRESS_SECONDS`
+    have passed since ``last`` (a ``tf.timestamp``), and returns the time of the
+    last report. Without ``progress``, nothing is traced (it returns ``last``)."""
+    tf = import_tensorflow()
+    if progress is None:
+        return lambda last, rows, total: last
+
+    def host(rows, total, now):
+        progress(int(rows), float(total) / max(int(rows), 1))
+        return now
+
+    def report(last, rows, total):
+        now = tf.timestamp()
+
+        def call():
+            done = tf.py_function(host, [rows, total, now], tf.float64)
+            return tf.reshape(done, [])
+
+        return tf.cond(now - last >= PROGRESS_SECONDS, call, lambda: last)
+
+    return report
 
 
 def _validation(core, val_loss_fn, error_fn):
@@ -353,16 +401,23 @@ def train(
 
     batch_size = int(min(config.batch_size, X.shape[0]))  # a Python int for TF
     rest = (loss_fn, X.shape[1], batch_size, error_fn, val_loss_fn)
+    # Progress inside the epochs, for the epochs of one traced call over rows in
+    # memory; a traced epoch that reports is this fit's own, never kept.
+    progress = None
+    if config.verbose and strategy is None and isinstance(X, np.ndarray):
+        progress = _Progress(X.shape[0], batch_size)
     if strategy is not None:
         run_epoch = make_distributed_epoch_function(strategy, core, optimizer, *rest)
     else:
-        run_epoch = None if kept is None else kept.run_epochs.get(batch_size)
+        run_epoch = None
+        if kept is not None and progress is None:
+            run_epoch = kept.run_epochs.get(batch_size)
         if run_epoch is None:
-            run_epoch = make_epoch_function(core, optimizer, *rest)
-            if kept is not None:
+            run_epoch = make_epoch_function(core, optimizer, *rest, progress)
+            if kept is not None and progress is None:
                 kept.keep_epoch(batch_size, run_epoch)
     epochs = _Epochs(
-        run_epoch, core, X, X_val, rng, error_fn, traced_errors=strategy is None
+        run_epoch, core, X, X_val, rng, error_fn, strategy is None, progress
     )
     if X_val is not None and score_fn is None:
         score_fn = _validation_r2(X_val)
@@ -377,6 +432,24 @@ def train(
     return _train_epochs(
         core, optimizer, epochs, config, model, score_fn, score_name, start_loss
     )
+
+
+class _Progress:
+    """Keras's progress bar (``keras.callbacks.ProgbarLogger``) over the batches
+    of each epoch, which the traced epoch moves from inside
+    (:func:`make_epoch_function`'s ``progress``), as ``Model.fit`` moves it per
+    batch: on a long epoch, the bar, the batches done, the time left and the
+    running loss show as training goes."""
+
+    def __init__(self, n_rows, batch_size):
+        keras = import_keras()
+        self.logger = keras.callbacks.ProgbarLogger()
+        self.batch_size = batch_size
+        self.steps = -(-n_rows // batch_size)  # batches per epoch
+
+    def __call__(self, rows, loss):
+        batches = -(-rows // self.batch_size)
+        self.logger.on_train_batch_end(batches - 1, {"loss": loss})
 
 
 def budget_rate(epoch, n_epochs):
@@ -403,11 +476,15 @@ class _Epochs:
     ``traced_errors`` says whether ``run_epoch`` can compute the errors of the
     weights on rows outside training (as its validation figures, with no training
     rows), which costs a fraction of an eager call; else they are computed by an
-    eager call.
+    eager call. ``progress``, a :class:`_Progress` or ``None``, is the bar that
+    ``run_epoch`` moves from inside.
     """
 
-    def __init__(self, run_epoch, core, X, X_val, rng, error_fn, traced_errors):
+    def __init__(
+        self, run_epoch, core, X, X_val, rng, error_fn, traced_errors, progress=None
+    ):
         tf = self._tf = import_tensorflow()
+        self.progress = progress
         self.run_epoch, self.core, self.X, self.rng = run_epoch, core, X, rng
         self.error_fn, self.traced_errors = error_fn, traced_errors
         self.streamed = not isinstance(X, np.ndarray)
@@ -547,7 +624,9 @@ def _train_epochs(
     """The epochs of :func:`train`: ``epochs`` (an :class:`_Epochs`) run until
     MLPRegressor's stopping rule (:class:`_Stopping`, with ``score_fn`` and
     ``score_name`` for held-out rows) says so or ``config.max_iter`` is reached,
-    with Keras's callbacks around them. ``start_loss()`` gives the loss of the
+    with Keras's callbacks around them (and ``epochs.progress``'s bar, a
+    :class:`_Progress`, where the epochs report from inside). ``start_loss()``
+    gives the loss of the
     weights as they are on some training rows (to tell a loss that cannot apply
     to the rows from training that diverges).
 
@@ -559,14 +638,17 @@ def _train_epochs(
     max_iter, scheduled = config.max_iter, config.scheduled
     if scheduled:
         learning_rate = float(optimizer.learning_rate.numpy())
+    # With progress inside the epochs (rows in memory, no strategy), its bar
+    # counts batches; else Keras's own counts each epoch as one step.
+    progress = epochs.progress
     callbacks = keras.callbacks.CallbackList(
-        config.callbacks,
+        [*(config.callbacks or []), *([progress.logger] if progress else [])],
         add_history=True,
-        add_progbar=bool(config.verbose),
+        add_progbar=bool(config.verbose) and progress is None,
         model=model,
         verbose=int(config.verbose),
         epochs=max_iter,
-        steps=1,
+        steps=progress.steps if progress else 1,
     )
     stopping = _Stopping(core, epochs, config, score_fn, score_name, start_loss)
     history, logs = stopping.history, {}
