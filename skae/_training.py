@@ -98,8 +98,9 @@ def make_epoch_function(
     def run_epoch(X, order, X_val):
         n = tf.shape(order)[0]
         total = tf.constant(0.0)
-        # The time of the last report (a constant, unused, without progress).
-        last = tf.timestamp() if progress else tf.constant(0.0, tf.float64)
+        # The time of the last report: none yet, so the first batch reports (as
+        # Keras's bar draws its first step) whatever the clocks of the ops say.
+        last = tf.constant(0.0, tf.float64)
         for start in tf.range(0, n, batch_size):
             stop = tf.minimum(start + batch_size, n)
             batch = tf.gather(X, order[start:stop])

@@ -251,19 +251,14 @@ def test_verbose_shows_progress(small_data, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_progress_shows_inside_an_epoch_and_changes_no_result(
-    small_data, capsys, monkeypatch
-):
-    # A long epoch showed one "1/1" bar at its end: the bar now moves batch by
-    # batch from inside the traced epoch (here at every batch), as Model.fit's.
-    from skae import _training
-
-    monkeypatch.setattr(_training, "PROGRESS_SECONDS", 0.0)
+def test_progress_shows_inside_an_epoch_and_changes_no_result(small_data, capsys):
+    # A long epoch showed one "1/1" bar at its end: the bar now moves from inside
+    # the traced epoch, as Model.fit's: each epoch's first batch reports, then at
+    # most every PROGRESS_SECONDS, and the epoch's end completes the bar.
     settings = dict(max_iter=2, batch_size=10, early_stopping=False, random_state=0)
     shown = AutoencoderTransformer(2, verbose=1, **settings).fit(small_data)
     out = capsys.readouterr().out
-    # 60 rows in batches of 10: the first batch's step shows before the epoch
-    # ends (Keras's bar draws at most every 0.05 s, and the last step).
+    # 60 rows in batches of 10: the first step shows before the epoch ends.
     for step in ("1/6", "6/6"):
         assert out.count(step) == 2, out  # in each of the 2 epochs
     quiet = AutoencoderTransformer(2, verbose=0, **settings).fit(small_data)
