@@ -4,6 +4,7 @@ import contextlib
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
@@ -533,6 +534,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
         self.verbose = verbose
         self.warm_start = warm_start
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # CSR and CSC rows, densified a batch (a chunk) at a time.
+        tags.input_tags.sparse = True
+        return tags
+
     def _check_whiten(self):
         if self.whiten:
             raise ValueError(
@@ -549,7 +556,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         if reset:
             self._check_whiten()
         streamed = not incremental and self.strategy is None and _stream.streams(X)
-        return rows_of(self, X, streamed, reset)
+        return rows_of(self, X, streamed, reset, self._accept_sparse())
 
     def _plan(self, n_features):
         return _Plan(*self._check_networks(n_features))
@@ -670,8 +677,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            One batch of training data.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One batch of training data (a sparse batch is densified).
 
         y : None
             Ignored.
@@ -1106,8 +1113,8 @@ class AutoencoderTransformer(_BaseAutoencoder):
             "for the codes and inverse_transform for what they reconstruct; where a "
             "method wants directions or centres in code space (KMeans(init=...), "
             "say), pass the codes of the data's means, e.g. transform of each "
-            "class's mean row; for a likelihood, VariationalAutoencoder's score."
-        )
+            "class's mean row; for a likelihood, VariationalAutoencoder's score"
+        )  # no final full stop: Python may add ". Did you mean ...?"
 
     def _saved_state(self, built=False):
         state = super()._saved_state(built)
@@ -1130,7 +1137,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data to reconstruct.
 
         y : None
@@ -1141,8 +1148,21 @@ class AutoencoderTransformer(_BaseAutoencoder):
         score : float
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._score(X)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=self._accept_sparse(),
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        if not sparse.issparse(X):
+            return self._score(X)
+        if not _stream.streams(X):
+            return self._score(X.toarray())
+        # A large sparse X, reconstructed a chunk at a time.
+        *_, total_ss, exponent = _stream.sparse_moments(X)
+        chunks = _stream.SparseChunks(X)
+        return _stream.score(chunks, self._reconstruct, total_ss, exponent)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row.
@@ -1154,7 +1174,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to score.
 
         Returns
@@ -1162,12 +1182,23 @@ class AutoencoderTransformer(_BaseAutoencoder):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=self._accept_sparse(),
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
         forward = self._current_forward()
-        with np.errstate(over="ignore", invalid="ignore"):
-            X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
-            scores = -np.mean((X - X_hat) ** 2, axis=1)
-        # The rows are finite, so a NaN comes from a value that overflowed float64
-        # in the network (inf - inf): the row lies beyond float64's range of errors.
-        scores[np.isnan(scores)] = -np.inf
-        return scores
+
+        def row_scores(X):
+            with np.errstate(over="ignore", invalid="ignore"):
+                X_hat = forward.decode(forward.encode(X, np.float64), np.float64)
+                scores = -np.mean((X - X_hat) ** 2, axis=1)
+            # The rows are finite, so a NaN comes from a value that overflowed
+            # float64 in the network (inf - inf): the row lies beyond float64's
+            # range of errors.
+            scores[np.isnan(scores)] = -np.inf
+            return scores
+
+        return _stream.map_rows(X, row_scores)

@@ -37,7 +37,7 @@ def import_keras(quiet=None):
     try:
         with _IMPORT_LOCK:
             if "tensorflow" not in sys.modules:
-                with _stderr_to_null() if quiet else contextlib.nullcontext():
+                with stderr_to_null() if quiet else contextlib.nullcontext():
                     import tensorflow
                 _limit_threads(tensorflow)
             import keras
@@ -97,7 +97,7 @@ def import_tensorflow():
 
 
 @contextlib.contextmanager
-def _stderr_to_null():
+def stderr_to_null():
     """Point file descriptor 2 at the null device inside the block, then restore it."""
     try:
         sys.stderr.flush()

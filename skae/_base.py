@@ -7,6 +7,7 @@ import pickle
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -25,6 +26,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from . import _stream
 from ._incremental import RunningPCA
 from ._inference import Inference, standardized_decoding
 from ._network import copy_tied_kernels, permute_code, user_network
@@ -173,12 +175,18 @@ class _BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. :class:`AutoencoderTransformer` (without a ``strategy``)
             reads a ``numpy.memmap`` of 256 MiB or more a chunk at a time and never
             copies it whole: its PCA then comes from the covariance accumulated
             over the chunks, each epoch visits the chunks and their rows in a
-            random order, and early stopping holds out at most 10,000 rows.
+            random order, and early stopping holds out at most 10,000 rows (and 8
+            million values). :class:`AutoencoderTransformer` takes scipy sparse
+            rows (CSR or CSC; other formats are converted to CSR), densified a
+            batch at a time: from 256 MiB as dense, a chunk at a time as a
+            memmap's (PCA then from scikit-learn's ARPACK solver on the sparse
+            rows, and ``n_components`` an int), below that as one array, with
+            the dense rows' results.
 
         y : None
             Ignored.
@@ -434,7 +442,12 @@ class _BaseAutoencoder(
 
     def _rows(self, X, incremental=False, reset=True):
         """The rows of a fit, validated (see :mod:`skae._rows`)."""
-        return InMemoryRows(self, X, reset=reset)
+        return InMemoryRows(self, X, reset=reset, accept_sparse=self._accept_sparse())
+
+    def _accept_sparse(self):
+        """The scipy sparse formats the methods take (as scikit-learn's
+        ``accept_sparse``), where the estimator's tags say it takes sparse rows."""
+        return ("csr", "csc") if self.__sklearn_tags__().input_tags.sparse else False
 
     def _pca_options(self):
         """PCA's solver settings, for the PCA that starts the fit and sizes the
@@ -709,8 +722,9 @@ class _BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to encode.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to encode. Sparse rows (for :class:`~skae.AutoencoderTransformer`)
+            are densified a chunk at a time.
 
         Returns
         -------
@@ -728,11 +742,15 @@ class _BaseAutoencoder(
         X = validate_data(
             self,
             X,
+            accept_sparse=self._accept_sparse(),
             dtype=[np.float64, np.float32],
             reset=False,
             ensure_all_finite=False,
         )
-        return self._current_forward().encode(X, X.dtype, check=self._check_finite)
+        forward = self._current_forward()
+        return _stream.map_rows(
+            X, lambda rows: forward.encode(rows, rows.dtype, check=self._check_finite)
+        )
 
     def _check_finite(self, X):
         assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
@@ -742,8 +760,9 @@ class _BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, `n_components_`)
-            Codes, as returned by ``transform``.
+        X : {array-like, sparse matrix} of shape (n_samples, `n_components_`)
+            Codes, as returned by ``transform`` (sparse codes, for
+            :class:`~skae.AutoencoderTransformer`, are densified).
 
         Returns
         -------
@@ -751,7 +770,11 @@ class _BaseAutoencoder(
             Reconstructions, float32 for float32 input and float64 otherwise.
         """
         check_is_fitted(self)
-        X = check_array(X, dtype=[np.float64, np.float32])
+        X = check_array(
+            X, accept_sparse=self._accept_sparse(), dtype=[np.float64, np.float32]
+        )
+        if sparse.issparse(X):  # codes: n_components_ values a row
+            X = X.toarray()
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but inverse_transform of "

@@ -8,7 +8,10 @@ the start's PCA of the training rows, the rows training sees, the score of a
 reconstruction, the rows that rank the code units, and the covariance of the codes.
 """
 
+from numbers import Integral
+
 import numpy as np
+from scipy import sparse
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import validate_data
 
@@ -33,14 +36,17 @@ class InMemoryRows:
 
     in_memory = True
 
-    def __init__(self, estimator, X, reset=True):
+    def __init__(self, estimator, X, reset=True, accept_sparse=False):
         self.X = validate_data(
             estimator,
             X,
+            accept_sparse=accept_sparse,
             dtype=[np.float64, np.float32],
             reset=reset,
             ensure_min_samples=2 if reset else 1,
         )
+        if sparse.issparse(self.X):  # one batch (partial_fit), or small
+            self.X = self.X.toarray()
         self.n_samples, self.n_features = self.X.shape
         self.val_rows = None
 
@@ -168,7 +174,7 @@ class ChunkedRows:
         """As :meth:`InMemoryRows.hold_out`, at most
         :data:`skae._stream.MAX_VALIDATION_ROWS` rows, drawn at random."""
         n_val = int(np.ceil(fraction * self.n_samples))
-        n_val = self.n_val = min(n_val, _stream.MAX_VALIDATION_ROWS)
+        n_val = self.n_val = min(n_val, _stream.max_held_rows(self.n_features))
         if 2 <= n_val <= self.n_samples - 2:
             val_rows = np.sort(rng.choice(self.n_samples, n_val, replace=False))
             self._held = self.chunks.take(val_rows)
@@ -228,6 +234,7 @@ class ChunkedRows:
         return _stream.score(held, reconstruct, held_ss, held_exponent)
 
     def ranking_rows(self, rng, max_rows):
+        max_rows = _stream.max_held_rows(self.n_features, max_rows)
         sample = np.sort(
             rng.choice(self.n_samples, min(self.n_samples, max_rows), replace=False)
         )
@@ -238,8 +245,67 @@ class ChunkedRows:
         return _stream.code_covariance(self.chunks, encode)
 
 
-def rows_of(estimator, X, streamed, reset=True):
-    """The rows object of a fit: chunked for a memmap that ``fit`` streams."""
+class SparseRows(ChunkedRows):
+    """The rows of a scipy sparse matrix (CSR or CSC), densified a chunk at a time
+    (:class:`skae._stream.SparseChunks`), never whole. The mean and the scale come
+    from the stored values, and PCA from scikit-learn's ``PCA`` on the sparse
+    rows (ARPACK, centred implicitly: no ``n_features`` squared covariance)."""
+
+    def __init__(self, estimator, X):
+        n_components = estimator.n_components
+        if not isinstance(n_components, Integral):
+            raise ValueError(
+                f"n_components={n_components!r} needs PCA's full spectrum, which "
+                "fit does not compute for a sparse X this large (PCA's ARPACK "
+                "solver finds a given number of components). Pass an int."
+            )
+        self.X = validate_data(
+            estimator,
+            X,
+            accept_sparse=("csr", "csc"),
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2,
+        ).tocsr()
+        self.chunks = _stream.SparseChunks(self.X)
+        self.n_samples, self.n_features = self.X.shape
+        self.val_rows = None
+        self._pca_train = None
+
+    def standardization(self):
+        mean, scale, self.total_ss, self.exponent = _stream.sparse_moments(self.X)
+        return mean, scale
+
+    def pca(self, n_components, rng, options):
+        """PCA of all the standardised rows and (where rows are held out) of the
+        training rows: PCA's ARPACK solver on the sparse rows divided by the
+        scale (PCA's other solver settings do not apply)."""
+        scale = self.standardizer.scale
+        scaled = self.X.astype(np.float64) / scale
+        pca = _sparse_pca(scaled, n_components, rng)
+        self._center = np.zeros(self.n_features)
+        if self.val_rows is not None:
+            train = scaled[np.setdiff1d(np.arange(self.n_samples), self.val_rows)]
+            self._pca_train = _sparse_pca(train, n_components, rng)
+            mean = np.asarray(train.mean(axis=0)).ravel()
+            self._center = mean - self.standardizer.mean / scale
+        return pca
+
+
+def _sparse_pca(X, n_components, rng):
+    """scikit-learn's PCA of the sparse rows ``X`` by ARPACK, which finds fewer
+    components than ``min(X.shape)``."""
+    from sklearn.decomposition import PCA
+
+    k = max(1, min(n_components, min(X.shape) - 1))
+    return PCA(k, svd_solver="arpack", random_state=rng).fit(X)
+
+
+def rows_of(estimator, X, streamed, reset=True, accept_sparse=False):
+    """The rows object of a fit: chunked for a memmap or a sparse matrix that
+    ``fit`` streams, else in memory (a sparse matrix, where ``accept_sparse``,
+    densified)."""
     if streamed:
+        if sparse.issparse(X):
+            return SparseRows(estimator, X)
         return ChunkedRows(estimator, X)
-    return InMemoryRows(estimator, X, reset=reset)
+    return InMemoryRows(estimator, X, reset=reset, accept_sparse=accept_sparse)

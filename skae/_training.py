@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._backend import import_keras, import_tensorflow
+from ._backend import import_keras, import_tensorflow, stderr_to_null
 from ._objectives import SquaredError, r2_from_sums
 
 
@@ -119,7 +119,32 @@ def make_epoch_function(
     # "excessive retracing" after a few fits; it exempts functions it expects to
     # retrace (as its saved-model loader does) with this private flag.
     run_epoch._omit_frequent_tracing_warning = True
+    if any(v.dtype == tf.float64 for v in variables):
+        return _QuietFirstCall(run_epoch)
     return run_epoch
+
+
+class _QuietFirstCall:
+    """A traced epoch whose first call (when TensorFlow optimises the graph)
+    prints nothing to the standard error.
+
+    A linear model returned at PCA's solution holds float64 maps; when it trains
+    on (``partial_fit``, ``warm_start``), oneDNN's graph rewrite prints a dozen "Not
+    handling type DT_DOUBLE" notices from C++ at the first call, about ops it
+    leaves to TensorFlow's own kernels: the results are right. Errors are raised,
+    not printed, so they still reach the caller.
+    """
+
+    def __init__(self, run_epoch):
+        self.run_epoch, self.called = run_epoch, False
+
+    def __call__(self, *args):
+        if self.called:
+            return self.run_epoch(*args)
+        with stderr_to_null():
+            out = self.run_epoch(*args)
+        self.called = True
+        return out
 
 
 # Least seconds between two progress reports from inside an epoch. Each report is

@@ -315,3 +315,14 @@ def test_a_stream_whose_mean_drifts(digits):
     assert_allclose(ae.mean_, mean, rtol=1e-12, atol=1e-15)
     assert ae._scale == pytest.approx(scale, rel=1e-12)
     assert ae.score(X) >= estimator_r2(ipca, X) - 0.02
+
+
+def test_a_linear_model_at_pcas_solution_trains_on_without_notices(digits, capfd):
+    # Its maps are float64 (PCA's solution, exactly); oneDNN printed a dozen C++
+    # "Not handling type DT_DOUBLE" lines when it trained on. Errors still raise.
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=()).fit(digits)
+    capfd.readouterr()
+    ae.partial_fit(digits[:100])
+    assert "DT_DOUBLE" not in capfd.readouterr().err
+    with pytest.raises(ValueError, match="features"):
+        ae.partial_fit(digits[:100, :10])
