@@ -3,8 +3,9 @@ TruncatedSVD and PCA at the same number of components.
 
 Makes word counts of ``--docs`` training and ``--test-docs`` held-out documents
 over ``--words`` words (100,000 x 50,000 at about 0.1 % density by default: each
-document draws 50 words, 70 % from one of 40 topics and the rest from a background,
-each by a Zipf law over its own order of the vocabulary), as a CSR matrix. Then
+document draws 85 words, some twice, 70 % from one of 40 topics and the rest from
+a background, each by a Zipf law over its own order of the vocabulary), as a CSR
+matrix. Then
 fits, at ``--k`` components, scikit-learn's TruncatedSVD (randomized, the usual
 choice for text), PCA (ARPACK, which centres sparse rows implicitly) and
 ``AutoencoderTransformer(k, max_iter=--max-iter)``, which densifies a chunk of
@@ -31,7 +32,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _machine import write_results  # noqa: E402
 
 
-def bag_of_words(n_docs, n_words, n_topics=40, words_per_doc=50, seed=0):
+def bag_of_words(n_docs, n_words, n_topics=40, words_per_doc=85, seed=0):
     """Word counts, CSR float32 (see the module's docstring)."""
     rng = np.random.RandomState(seed)
     orders = np.array(
@@ -138,6 +139,15 @@ def main(argv=None):
         lambda: AutoencoderTransformer(k, max_iter=args.max_iter, random_state=0).fit(
             X_train
         ),
+        lambda m, part: m.inverse_transform(m.transform(part)),
+    )
+
+    record(
+        f"AutoencoderTransformer({k}, hidden_layer_sizes=(64,), "
+        f"max_iter={args.max_iter})",
+        lambda: AutoencoderTransformer(
+            k, hidden_layer_sizes=(64,), max_iter=args.max_iter, random_state=0
+        ).fit(X_train),
         lambda m, part: m.inverse_transform(m.transform(part)),
     )
 

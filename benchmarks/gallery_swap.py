@@ -32,8 +32,40 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from _machine import write_results  # noqa: E402
 
+# The linear autoencoder, for examples that read components_ (PCA's directions,
+# which only a linear model has).
+LINEAR = [("AutoencoderTransformer(", "AutoencoderTransformer(hidden_layer_sizes=(), ")]
+READS_COMPONENTS = (
+    "The example reads components_, PCA's directions, which only the linear "
+    "autoencoder has (hidden_layer_sizes=()); the deep model's AttributeError says so."
+)
+
 # What a user must change beyond the class name, per example, and why.
 CHANGES = {
+    "plot_ica_vs_pca.py": (LINEAR, READS_COMPONENTS),
+    "plot_kernel_approximation.py": (LINEAR, READS_COMPONENTS),
+    "plot_kmeans_digits.py": (LINEAR, READS_COMPONENTS + " (KMeans(init=...))"),
+    "plot_scaling_importance.py": (LINEAR, READS_COMPONENTS),
+    "plot_varimax_fa.py": (LINEAR, READS_COMPONENTS),
+    "plot_pca_vs_fa_model_selection.py": (
+        [
+            (
+                "AutoencoderTransformer(",
+                "VariationalAutoencoder(hidden_layer_sizes=(), ",
+            ),
+            ("np.arange(0, n_features, 5)", "np.arange(5, n_features, 5)"),
+            (
+                "from sklearn.decomposition import",
+                "from skae import VariationalAutoencoder\n"
+                "from sklearn.decomposition import",
+            ),
+        ],
+        "The example chooses the size by cross-validated likelihood (PCA's score); "
+        "AutoencoderTransformer's score is R^2, which grows with the size, and an "
+        "autoencoder needs at least one code unit (PCA takes 0). "
+        "VariationalAutoencoder has the likelihood (its linear model is PCA's "
+        "probabilistic model).",
+    ),
     "plot_digits_pipe.py": (
         [("AutoencoderTransformer()", "AutoencoderTransformer(n_components=None)")],
         "PCA() keeps every component and the example plots its whole spectrum; "
@@ -157,6 +189,17 @@ def run(source, folder, timeout):
     return done.returncode == 0, seconds, lines
 
 
+def differences(pca, skae, at_most=4):
+    """The lines (printed, or figure texts) where the two runs differ, paired in
+    order: what the example reports, with PCA and with skae."""
+
+    def shown(lines):  # without the times that a search prints
+        return [re.sub(r"total time=\s*[\d.]+s", "", line) for line in lines]
+
+    pairs = zip(shown(pca["lines"]), shown(skae["lines"]), strict=False)
+    return [(a, b) for a, b in pairs if a != b][:at_most]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", help="scikit-learn's examples/ folder")
@@ -203,6 +246,11 @@ def main(argv=None):
                 else f"{'ran' if r['ran'] else 'failed'}, {r['seconds']:.0f} s"
             )
         table.append(f"| `{result['folder']}/{name}` | " + " | ".join(cells) + " |")
+    for name, result in results.items():
+        swapped_run = result.get("skae, changed", result["skae"])
+        if result["pca"]["ran"] and swapped_run["ran"]:
+            for a, b in differences(result["pca"], swapped_run):
+                table.append(f"- `{name}`: {a!r} -> {b!r}")
     print("\n".join(table))
     if args.write:
         write_results("python benchmarks/gallery_swap.py", "\n".join(table))

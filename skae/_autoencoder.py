@@ -580,7 +580,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
                 networks.loss_fn,
                 X_train,
                 X_val,
-                config=self._training_config(spec.settings),
+                config=self._training_config(spec),
                 rng=rng,
                 model=self.model_,
                 strategy=networks.strategy,

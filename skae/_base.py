@@ -33,6 +33,7 @@ from ._network import copy_tied_kernels, permute_code, user_network
 from ._network_cache import KerasAttribute
 from ._objectives import r2_from_sums, reconstruction_r2
 from ._rows import InMemoryRows, Standardizer
+from ._sklearn_callbacks import CallbackSupportMixin, fit_state, fit_task
 from ._training import History, TrainingConfig
 from ._warnings import warn
 
@@ -75,11 +76,15 @@ class _FitSpec(
             "as_they_are",
             "settings",
             "resumed",
+            "task",
         ],
+        defaults=(None,),
     )
 ):
     """What a fit builds and trains, once its rows are standardised; ``resumed``:
-    the fitted model is trained on (``warm_start``), nothing is built."""
+    the fitted model is trained on (``warm_start``), nothing is built; ``task``:
+    the fit as scikit-learn's callbacks see it (a
+    :class:`skae._sklearn_callbacks.FitTask`, or ``None``)."""
 
 
 class _Networks(
@@ -106,7 +111,10 @@ _KERAS_KINDS = {
 
 
 class _BaseAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    CallbackSupportMixin,
+    BaseEstimator,
 ):
     """Base class of skae's estimators; not for direct use.
 
@@ -201,8 +209,10 @@ class _BaseAutoencoder(
         try:
             interrupted = self._fit(X)
         except BaseException:
+            callbacks = fit_state(self)  # scikit-learn's, torn down after this
             self.__dict__.clear()
             self.__dict__.update(state)
+            self.__dict__.update(callbacks)
             raise
         if interrupted:
             raise KeyboardInterrupt
@@ -228,16 +238,20 @@ class _BaseAutoencoder(
             learning_rate, scheduled = 3e-3, large
         return TrainingSettings(max_iter, batch_size, learning_rate, scheduled)
 
-    def _training_config(self, settings):
+    def _training_config(self, spec):
         """The :class:`skae._training.TrainingConfig` of a fit with the resolved
-        ``settings`` (a :class:`TrainingSettings`)."""
+        ``spec.settings`` (a :class:`TrainingSettings`), its epochs seen by
+        scikit-learn's callbacks where ``spec.task`` is."""
+        settings, callbacks = spec.settings, self.callbacks
+        if spec.task is not None:
+            callbacks = [*(callbacks or []), spec.task.epoch_callback()]
         return TrainingConfig(
             max_iter=settings.max_iter,
             batch_size=settings.batch_size,
             scheduled=settings.scheduled,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
-            callbacks=self.callbacks,
+            callbacks=callbacks,
             verbose=self.verbose,
         )
 
@@ -345,6 +359,7 @@ class _BaseAutoencoder(
                     "n_components as an int of at least 1."
                 )
             n_rows = None if incremental else rows.n_training_rows
+            settings = self._training_settings(n_rows)
             spec = _FitSpec(
                 plan,
                 rows.n_features,
@@ -352,8 +367,10 @@ class _BaseAutoencoder(
                 mean,
                 scale,
                 as_they_are,
-                self._training_settings(n_rows),
+                settings,
                 resumed,
+                # partial_fit calls no callbacks (as MLPRegressor's).
+                None if incremental else fit_task(self, X, settings.max_iter),
             )
         else:  # partial_fit goes on with the model that it (or fit) built
             rng, spec, pca = self._continued_rng(), None, None
@@ -407,6 +424,8 @@ class _BaseAutoencoder(
             )
         if resumed:  # the training attributes go on, as MLPRegressor's do
             self._continue_training_attributes(previous)
+        if first and spec.task is not None:
+            spec.task.end()
         # PCA's n_samples_; partial_fit counts every row it has seen.
         seen = 0 if first else self.n_samples_
         self.n_samples_ = seen + rows.n_samples

@@ -44,6 +44,7 @@ import numpy as np
 from ._backend import import_keras
 from ._builder import ModelBuilder
 from ._incremental import RunningPCA
+from ._sklearn_callbacks import pop_callbacks
 
 FORMAT = "skae"
 # 2: an AutoencoderTransformer's networks put codes in the data's units
@@ -77,7 +78,8 @@ def save(estimator, path):
     pickle, so :func:`load` runs no code from it. It loads across the versions of
     NumPy, scikit-learn, Keras and TensorFlow that skae supports. ``callbacks`` and
     ``strategy`` are not saved (as Keras does not save them with a model): the
-    loaded estimator has ``None`` there, with a warning when saving.
+    loaded estimator has ``None`` there, with a warning when saving; nor are
+    scikit-learn's callbacks (``set_callbacks``).
 
     Parameters
     ----------
@@ -115,6 +117,14 @@ def save(estimator, path):
                 UserWarning,
                 stacklevel=2,
             )
+    # Nor are scikit-learn's callbacks (set_callbacks): objects of the session.
+    if pop_callbacks(state):
+        warnings.warn(
+            "The callbacks of set_callbacks are not saved: the loaded estimator "
+            "has none.",
+            UserWarning,
+            stacklevel=2,
+        )
     # The fitted networks as the values of their weights, which load gives to
     # networks that skae builds anew: Keras's own files of a newer Keras do not
     # load in an older one.

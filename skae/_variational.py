@@ -629,7 +629,7 @@ class VariationalAutoencoder(_BaseAutoencoder):
                 negative_log_likelihood,
                 X_train,
                 X_val,
-                config=self._training_config(spec.settings),
+                config=self._training_config(spec),
                 rng=rng,
                 model=self.model_,
                 error_fn=negative_elbo,
