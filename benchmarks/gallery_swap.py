@@ -5,9 +5,9 @@ offline (no ``fetch_*`` or OpenML download), runs it as it is and with each
 ``PCA(`` replaced by ``AutoencoderTransformer(`` and skae imported: the change a
 new user makes. Where that needs more (listed in :data:`CHANGES`, each with its
 reason), it runs a third time with those changes too. Each run is a fresh
-process (matplotlib's Agg backend, ``plt.show`` a no-op) whose printed lines and
+process (matplotlib's Agg backend, ``plt.show`` a no-op) whose printed lines,
 figure texts (titles, labels, annotations: where most examples report their
-numbers) are kept, with its time and whether it ran.
+numbers) and bar heights are kept, with its time and whether it ran.
 
 The examples come from scikit-learn's source distribution of the installed
 version (``--examples DIR``, or downloaded from PyPI into ``--cache``: this script
@@ -109,6 +109,10 @@ RUNNER = textwrap.dedent(
                 content = text.get_text().strip()
                 if content:
                     print("[figure]", " ".join(content.split()))
+            for ax in figure.axes:  # bar charts report their numbers as heights
+                bars = [p.get_height() for p in ax.patches if hasattr(p, "get_height")]
+                if bars:
+                    print("[bars]", " ".join(f"{h:.3f}" for h in bars))
     """
 )
 
@@ -208,13 +212,16 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--json", default="gallery_swap.json")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--report", action="store_true", help="only print the table of --json"
+    )
     args = parser.parse_args(argv)
-    root = args.examples or examples_dir(args.cache)
     results = {}
-    if args.only and os.path.exists(args.json):  # runs again some of a whole run
-        with open(args.json) as f:
+    if (args.only or args.report) and os.path.exists(args.json):
+        with open(args.json) as f:  # runs again some of a whole run
             results = json.load(f)
-    for path in runnable(root):
+    root = None if args.report else args.examples or examples_dir(args.cache)
+    for path in [] if args.report else runnable(root):
         name = os.path.basename(path)
         if args.only and name not in args.only:
             continue

@@ -1158,7 +1158,7 @@ class AutoencoderTransformer(_BaseAutoencoder):
         if not sparse.issparse(X):
             return self._score(X)
         if not _stream.streams(X):
-            return self._score(X.toarray())
+            return self._score(X.toarray(order="C"))
         # A large sparse X, reconstructed a chunk at a time.
         *_, total_ss, exponent = _stream.sparse_moments(X)
         chunks = _stream.SparseChunks(X)

@@ -793,7 +793,7 @@ class _BaseAutoencoder(
             X, accept_sparse=self._accept_sparse(), dtype=[np.float64, np.float32]
         )
         if sparse.issparse(X):  # codes: n_components_ values a row
-            X = X.toarray()
+            X = X.toarray(order="C")
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but inverse_transform of "

@@ -46,7 +46,8 @@ class InMemoryRows:
             ensure_min_samples=2 if reset else 1,
         )
         if sparse.issparse(self.X):  # one batch (partial_fit), or small
-            self.X = self.X.toarray()
+            # Rows in C order, as the dense rows' (older scipy gives CSC's in F).
+            self.X = self.X.toarray(order="C")
         self.n_samples, self.n_features = self.X.shape
         self.val_rows = None
 

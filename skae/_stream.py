@@ -70,7 +70,7 @@ def map_rows(X, fn):
     if not sparse.issparse(X):
         return fn(X)
     if dense_bytes(X) < STREAM_MIN_BYTES:
-        return fn(X.toarray())
+        return fn(X.toarray(order="C"))
     chunks = SparseChunks(X)
     parts = [fn(chunks.read(start, X.dtype)) for start in chunks.starts]
     return np.concatenate(parts) if parts else fn(np.zeros((0, X.shape[1]), X.dtype))
@@ -129,10 +129,14 @@ class SparseChunks(Chunks):
         super().__init__(X.tocsr())
 
     def read(self, start, dtype=np.float64):
-        return self.X[start : start + self.rows].toarray().astype(dtype, copy=False)
+        return (
+            self.X[start : start + self.rows]
+            .toarray(order="C")
+            .astype(dtype, copy=False)
+        )
 
     def take(self, indices, dtype=np.float64):
-        return self.X[indices].toarray().astype(dtype, copy=False)
+        return self.X[indices].toarray(order="C").astype(dtype, copy=False)
 
     def release(self):
         """Nothing to hand back: the matrix is in memory."""
