@@ -8,6 +8,7 @@ the start's PCA of the training rows, the rows training sees, the score of a
 reconstruction, the rows that rank the code units, and the covariance of the codes.
 """
 
+import types
 from numbers import Integral
 
 import numpy as np
@@ -280,16 +281,30 @@ class SparseRows(ChunkedRows):
         """PCA of all the standardised rows and (where rows are held out) of the
         training rows: PCA's ARPACK solver on the sparse rows divided by the
         scale (PCA's other solver settings do not apply)."""
+        self._center = np.zeros(self.n_features)
+        if self.standardizer.no_variance:  # ARPACK cannot start from zeros
+            return _no_variance_pca(n_components, self.n_features)
         scale = self.standardizer.scale
         scaled = self.X.astype(np.float64) / scale
         pca = _sparse_pca(scaled, n_components, rng)
-        self._center = np.zeros(self.n_features)
         if self.val_rows is not None:
             train = scaled[np.setdiff1d(np.arange(self.n_samples), self.val_rows)]
             self._pca_train = _sparse_pca(train, n_components, rng)
             mean = np.asarray(train.mean(axis=0)).ravel()
             self._center = mean - self.standardizer.mean / scale
         return pca
+
+
+def _no_variance_pca(n_components, n_features):
+    """PCA's figures of rows without variance, as its full solver gives them:
+    orthonormal components, no explained variance, ratios of 0 / 0."""
+    k = min(n_components, n_features)
+    return types.SimpleNamespace(
+        components_=np.eye(k, n_features),
+        explained_variance_=np.zeros(k),
+        explained_variance_ratio_=np.full(k, np.nan),
+        n_components_=k,
+    )
 
 
 def _sparse_pca(X, n_components, rng):

@@ -109,6 +109,18 @@ def test_a_large_sparse_matrix_gives_a_linear_model_pcas_solution(streamed):
     )
 
 
+@pytest.mark.parametrize("value", [0.0, 3.0])
+def test_a_large_sparse_matrix_without_variance_is_as_pcas(streamed, value):
+    # As dense rows without variance (tests/test_degenerate.py): every code 0,
+    # decoding to mean_, a warning that says so; ARPACK is not asked.
+    X = sparse.csr_matrix(np.full((50, 30), value))
+    with pytest.warns(UserWarning, match="no variance"):
+        ae = AutoencoderTransformer(2, **FAST).fit(X)
+    assert_array_equal(ae.transform(X), np.zeros((50, 2)))
+    assert_array_equal(ae.inverse_transform(np.zeros((1, 2))), np.full((1, 30), value))
+    assert_array_equal(ae.explained_variance_, np.zeros(2))
+
+
 def test_a_large_sparse_matrix_needs_an_int_n_components(streamed):
     X = bag_of_words(100)
     for n_components in (0.9, "mle", None):
