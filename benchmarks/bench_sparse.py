@@ -13,12 +13,16 @@ rows at a time. It prints each one's fit time, held-out R^2 (skae's ``score``:
 ``1 - SS_res / SS_tot`` about the held-out rows' mean) and peak resident memory
 above the baseline (RSS sampled every 2 ms; the baseline is taken after the data
 are made and TensorFlow is loaded by a small fit), against the target of 1 GB.
+Each model runs in a fresh process: TensorFlow's oneDNN build keeps the memory of
+a fit in its pool, and a later fit in the same process would reuse it unseen.
 
 Usage: ``python benchmarks/bench_sparse.py [--docs N] [--max-iter E] [--write]``.
 """
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -85,6 +89,48 @@ class PeakMemory:
         self.above = (max(self.samples) - self.baseline) / 2**30
 
 
+def models(k, max_iter):
+    """The models compared, by name: ``(fit(X), reconstruct(model, rows))``."""
+    from sklearn.decomposition import PCA, TruncatedSVD
+
+    from skae import AutoencoderTransformer
+
+    def round_trip(model, rows):
+        return model.inverse_transform(model.transform(rows))
+
+    def skae(**params):
+        return lambda X: AutoencoderTransformer(k, random_state=0, **params).fit(X)
+
+    return {
+        f"TruncatedSVD({k})": lambda X: TruncatedSVD(k, random_state=0).fit(X),
+        f"PCA({k}, svd_solver='arpack')": (
+            lambda X: PCA(k, svd_solver="arpack", random_state=0).fit(X)
+        ),
+        f"AutoencoderTransformer({k}, hidden_layer_sizes=())": skae(
+            hidden_layer_sizes=()
+        ),
+        f"AutoencoderTransformer({k}, max_iter={max_iter})": skae(max_iter=max_iter),
+        f"AutoencoderTransformer({k}, hidden_layer_sizes=(64,), "
+        f"max_iter={max_iter})": skae(hidden_layer_sizes=(64,), max_iter=max_iter),
+    }, round_trip
+
+
+def run_one(args):
+    """Fit the model ``args.model`` (its index) and print its figures as JSON."""
+    from skae import AutoencoderTransformer
+
+    X = bag_of_words(args.docs + args.test_docs, args.words)
+    X_train, X_test = X[: args.docs], X[args.docs :]
+    AutoencoderTransformer(2, max_iter=1).fit(np.random.rand(50, 20))  # load TF
+    fits, reconstruct = models(args.k, args.max_iter)
+    name, fit = list(fits.items())[args.model]
+    with PeakMemory() as memory:
+        model = fit(X_train)
+    r2 = held_out_r2(X_test, lambda part: reconstruct(model, part))
+    density = X.nnz / np.prod(X.shape)
+    print(json.dumps([name, memory.seconds, r2, memory.above, density]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -93,67 +139,39 @@ def main(argv=None):
     parser.add_argument("--k", type=int, default=16)
     parser.add_argument("--max-iter", type=int, default=2)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--model", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.model is not None:
+        return run_one(args)
 
-    from sklearn.decomposition import PCA, TruncatedSVD
-
-    from skae import AutoencoderTransformer
-
-    X = bag_of_words(args.docs + args.test_docs, args.words)
-    X_train, X_test = X[: args.docs], X[args.docs :]
-    density = X.nnz / np.prod(X.shape)
-    AutoencoderTransformer(2, max_iter=1).fit(np.random.rand(50, 20))  # load TF
-
+    # Each model in a fresh process: a fit leaves TensorFlow's oneDNN pool at its
+    # peak, which a later fit in the same process would reuse unseen.
     rows = []
-
-    def record(name, fit, reconstruct):
-        with PeakMemory() as memory:
-            model = fit()
-        r2 = held_out_r2(X_test, lambda part: reconstruct(model, part))
-        rows.append((name, memory.seconds, r2, memory.above))
+    options = [
+        f"--{name.replace('_', '-')}={value}"
+        for name, value in vars(args).items()
+        if name not in ("write", "model")
+    ]
+    for index in range(len(models(args.k, args.max_iter)[0])):
+        out = subprocess.run(
+            [sys.executable, __file__, *options, f"--model={index}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        name, seconds, r2, above, density = json.loads(out.stdout.splitlines()[-1])
+        rows.append((name, seconds, r2, above))
         print(
-            f"{name}: {memory.seconds:.1f} s, held-out R^2 {r2:.4f}, "
-            f"peak {memory.above:.2f} GiB above the baseline",
+            f"{name}: {seconds:.1f} s, held-out R^2 {r2:.4f}, "
+            f"peak {above:.2f} GiB above the baseline",
             flush=True,
         )
 
-    k = args.k
-    record(
-        f"TruncatedSVD({k})",
-        lambda: TruncatedSVD(k, random_state=0).fit(X_train),
-        lambda m, part: m.inverse_transform(m.transform(part)),
-    )
-    record(
-        f"PCA({k}, svd_solver='arpack')",
-        lambda: PCA(k, svd_solver="arpack", random_state=0).fit(X_train),
-        lambda m, part: m.inverse_transform(m.transform(part)),
-    )
-    record(
-        f"AutoencoderTransformer({k}, hidden_layer_sizes=())",
-        lambda: AutoencoderTransformer(k, hidden_layer_sizes=()).fit(X_train),
-        lambda m, part: m.inverse_transform(m.transform(part)),
-    )
-    record(
-        f"AutoencoderTransformer({k}, max_iter={args.max_iter})",
-        lambda: AutoencoderTransformer(k, max_iter=args.max_iter, random_state=0).fit(
-            X_train
-        ),
-        lambda m, part: m.inverse_transform(m.transform(part)),
-    )
-
-    record(
-        f"AutoencoderTransformer({k}, hidden_layer_sizes=(64,), "
-        f"max_iter={args.max_iter})",
-        lambda: AutoencoderTransformer(
-            k, hidden_layer_sizes=(64,), max_iter=args.max_iter, random_state=0
-        ).fit(X_train),
-        lambda m, part: m.inverse_transform(m.transform(part)),
-    )
-
     table = [
         f"{args.docs:,} x {args.words:,} word counts (density {density:.3%}), "
-        f"{args.test_docs:,} held-out documents, k={k}",
+        f"{args.test_docs:,} held-out documents, k={args.k}; each model in a fresh "
+        "process",
         "",
         "| model | fit (s) | held-out R^2 | peak memory above baseline (GiB) |",
         "|---|---|---|---|",

@@ -26,7 +26,13 @@ Prints each figure beside its target (issue "Fast like PCA where it can be"):
    cores, each search in a fresh process, and ``n_jobs=2`` with TensorFlow's default
    thread pools in the workers (before skae followed joblib's ``OMP_NUM_THREADS``);
 10. progress: an epoch's time with ``verbose=1`` (a progress bar moved from inside
-    the epoch) against ``verbose=0``, on MNIST.
+    the epoch) against ``verbose=0``, on MNIST;
+11. allocator: TensorFlow's oneDNN build with the system's allocator
+    (``TF_ONEDNN_USE_SYSTEM_ALLOCATOR=1``, which returns freed memory) against its
+    default, oneDNN's own pool (which keeps it for the process's life), each in
+    fresh processes, the two alternating: the time of 3 epochs on MNIST and of 10
+    fits on digits, the loss (which must be the same), and, alone in a process, a
+    50,000-wide fit's time, the memory it holds and what it leaves once deleted.
 
 Usage: ``python benchmarks/bench_speed.py [--only latency bulk ...] [--write]``.
 MNIST (for the bulk rows and the fit comparison) is read from ``--data-dir`` or
@@ -651,6 +657,92 @@ def bench_progress(args):
     )
 
 
+_ALLOCATOR_SPEED = """
+import json, time, warnings
+import numpy as np
+from sklearn.datasets import load_digits
+warnings.simplefilter("ignore")
+from skae import AutoencoderTransformer
+
+X = np.load(DATA)["X"].astype(np.float32) / 255.0 if DATA else None
+digits = load_digits().data / 16.0
+AutoencoderTransformer(2, max_iter=1).fit(digits[:50])  # TensorFlow in
+start = time.perf_counter()
+ae = AutoencoderTransformer(30, max_iter=3, early_stopping=False, random_state=0)
+loss = ae.fit(X if X is not None else digits).loss_curve_[-1]
+epochs = time.perf_counter() - start
+start = time.perf_counter()
+for seed in range(10):
+    AutoencoderTransformer(8, max_iter=20, random_state=seed).fit(digits)
+print(json.dumps([epochs, time.perf_counter() - start, loss]))
+"""
+
+# Alone in its process: a fit before it would have grown oneDNN's pool already.
+_ALLOCATOR_MEMORY = """
+import gc, json, time, warnings
+import numpy as np, psutil
+warnings.simplefilter("ignore")
+from skae import AutoencoderTransformer
+
+AutoencoderTransformer(2, max_iter=1).fit(np.random.rand(50, 20))  # TensorFlow in
+wide = np.random.RandomState(0).normal(size=(400, 50_000)).astype(np.float32)
+gc.collect()
+process = psutil.Process()
+baseline = process.memory_info().rss
+start = time.perf_counter()
+ae = AutoencoderTransformer(2, hidden_layer_sizes=(256,), max_iter=3).fit(wide)
+seconds = time.perf_counter() - start
+held = process.memory_info().rss - baseline
+del ae
+gc.collect()
+left = process.memory_info().rss - baseline
+print(json.dumps([held / 2**30, left / 2**30, seconds]))
+"""
+
+
+def bench_allocator(args):
+    import json
+    import statistics
+
+    path = os.path.join(args.data_dir, "mnist_train.npz")
+    speed = _ALLOCATOR_SPEED.replace("DATA", repr(path if os.path.exists(path) else ""))
+    runs = {"1": [], "0": []}
+    for _ in range(3):
+        for setting in runs:
+            env = {"TF_ONEDNN_USE_SYSTEM_ALLOCATOR": setting}
+            runs[setting].append(json.loads(_run_python(speed, env)))
+    system, pool = (
+        [statistics.median(figures) for figures in zip(*runs[s], strict=True)]
+        for s in ("1", "0")
+    )
+    same = {run[2] for run in runs["1"] + runs["0"]}
+    report(
+        "system allocator (TF_ONEDNN_USE_SYSTEM_ALLOCATOR=1) / oneDNN's pool: "
+        "3 epochs on MNIST (30 units)",
+        f"{system[0] / pool[0]:.2f}x ({system[0]:.1f} s vs {pool[0]:.1f} s, medians "
+        f"of 3 processes each; losses {'equal' if len(same) == 1 else 'DIFFERENT'})",
+        "equal losses",
+        len(same) == 1,
+    )
+    report(
+        "  10 fits on digits",
+        f"{system[1] / pool[1]:.2f}x ({system[1]:.1f} s vs {pool[1]:.1f} s)",
+    )
+    memory = {
+        setting: json.loads(
+            _run_python(_ALLOCATOR_MEMORY, {"TF_ONEDNN_USE_SYSTEM_ALLOCATOR": setting})
+        )
+        for setting in ("1", "0")
+    }
+    report(
+        "  a 50,000-wide fit (400 rows, hidden (256,), 3 epochs), alone in a "
+        "process: time; memory held, then left once deleted",
+        f"{memory['1'][2] / memory['0'][2]:.2f}x ({memory['1'][2]:.1f} s vs "
+        f"{memory['0'][2]:.1f} s); {memory['1'][0]:.2f} then {memory['1'][1]:.2f} "
+        f"GiB vs {memory['0'][0]:.2f} then {memory['0'][1]:.2f} GiB",
+    )
+
+
 BENCHES = {
     "latency": bench_latency,
     "bulk": bench_bulk,
@@ -662,6 +754,7 @@ BENCHES = {
     "fixed": bench_fixed,
     "parallel": bench_parallel,
     "progress": bench_progress,
+    "allocator": bench_allocator,
 }
 
 
@@ -688,7 +781,8 @@ def main(argv=None):
         BENCHES[name](args)
     if args.write:
         write_results(
-            "bench_speed.py " + " ".join(argv or sys.argv[1:]),
+            "bench_speed.py "
+            + " ".join(a for a in (argv or sys.argv[1:]) if a != "--write"),
             "```\n" + "\n".join(LINES) + "\n```",
         )
 

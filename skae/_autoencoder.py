@@ -1001,10 +1001,12 @@ class AutoencoderTransformer(_BaseAutoencoder):
     def _kept_spec(self, network):
         """The :class:`~skae._network_cache.KeptSpec` of a fit that trains skae's
         own networks (``network``) with the default loss, a named optimizer and no
-        callbacks (which may read the weights while training runs), else
+        callbacks (which may read the weights while training runs), of at most
+        :data:`~skae._network_cache.MAX_KEPT_KERNEL_VALUES` kernel values, else
         ``None``: such fits borrow kept networks."""
         if (
-            self.encoder is not None
+            network.n_kernel_values > _network_cache.MAX_KEPT_KERNEL_VALUES
+            or self.encoder is not None
             or self.decoder is not None
             or self.callbacks
             or not (isinstance(self.loss, str) and self.loss in MSE_NAMES)

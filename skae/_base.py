@@ -648,9 +648,37 @@ class _BaseAutoencoder(
         if X.shape[0] > _EV_MAX_SAMPLES:
             rows = X[rng.choice(X.shape[0], _EV_MAX_SAMPLES, replace=False)]
             Z = None
+        importance = self._code_unit_importance(rows, Z, keep_forward=not reorder)
+        order = np.argsort(-importance, kind="stable")
+        shares = importance  # in the network's order where units cannot be reordered
+        if reorder:
+            if self._permute_code(order):
+                shares = importance[order]
+            self._refresh_forward()
+
+        share_sum = shares.sum()
+        if share_sum == 0:
+            shares, share_sum = np.ones_like(shares), len(shares)
+        ratio = shares * (r2 / share_sum)  # r2: training R^2, which unit order keeps
+        if total_var is None:
+            # X.var(axis=0, ddof=1).sum() in units of scale**2, without overflow.
+            n_samples, n_features = X.shape
+            total_var = n_features * n_samples / (n_samples - 1)
+        self.explained_variance_ = _in_squared_units(ratio * total_var, scale)
+        self.explained_variance_ratio_ = ratio
+
+    def _code_unit_importance(self, rows, Z=None, keep_forward=True):
+        """The R^2 of ``rows`` that each code unit explains: what the R^2 loses
+        when that unit is held at its mean (at least 0), in the network's order.
+        ``Z``, where given, are the float64 codes of ``rows``. The NumPy forward
+        pass must be current. The decoding mirror made here is gone on return,
+        and unless ``keep_forward``, the forward pass too (the caller takes a new
+        one), where it is not needed: each holds copies of the weights."""
         if Z is None:
             Z = self._forward.encode(rows, np.float64)
         standardized = standardized_decoding(self.decoder_)
+        if standardized is not None and not keep_forward:
+            del self._forward
         if standardized is None:
 
             def r2_of(Z):
@@ -674,23 +702,7 @@ class _BaseAutoencoder(
             Z_held = Z.copy()
             Z_held[:, j] = Z[:, j].mean()
             importance[j] = r2_all - r2_of(Z_held)
-        importance = np.maximum(importance, 0.0)
-        order = np.argsort(-importance, kind="stable")
-        shares = importance  # in the network's order where units cannot be reordered
-        if reorder and self._permute_code(order):
-            self._refresh_forward()
-            shares = importance[order]
-
-        share_sum = shares.sum()
-        if share_sum == 0:
-            shares, share_sum = np.ones_like(shares), len(shares)
-        ratio = shares * (r2 / share_sum)  # r2: training R^2, which unit order keeps
-        if total_var is None:
-            # X.var(axis=0, ddof=1).sum() in units of scale**2, without overflow.
-            n_samples, n_features = X.shape
-            total_var = n_features * n_samples / (n_samples - 1)
-        self.explained_variance_ = _in_squared_units(ratio * total_var, scale)
-        self.explained_variance_ratio_ = ratio
+        return np.maximum(importance, 0.0)
 
     def _permute_code(self, order):
         """Reorder the code units; ``False`` where they cannot be reordered."""
@@ -701,6 +713,10 @@ class _BaseAutoencoder(
         """Snapshot the Keras weights for the NumPy inference path."""
 
         copy_tied_kernels(self.decoder_)
+        # The old snapshot goes first: with 50,000 features the weights of a
+        # snapshot take hundreds of megabytes. If the new one fails (memory), the
+        # next pass takes one (see _current_forward).
+        vars(self).pop("_forward", None)
         self._forward = self._inference_class(
             self.encoder_, self.decoder_, self.n_features_in_, int(self.n_components_)
         )
@@ -712,8 +728,9 @@ class _BaseAutoencoder(
         # A model not built yet (skae._network_cache.KerasAttribute) has not been
         # trained since.
         model = vars(self).get("model_")
-        if model is not None and (
-            getattr(model, "history", None) is not self._forward_history
+        if "_forward" not in vars(self) or (
+            model is not None
+            and getattr(model, "history", None) is not self._forward_history
         ):
             self._refresh_forward()
         return self._forward

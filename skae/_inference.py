@@ -9,7 +9,10 @@ model runs through a ``tf.function`` with a fixed input signature, traced once, 
 chunks of rows. The choice is made by layer type, never by layer name.
 
 The NumPy pass computes float64 input in float64 and float32 input in float32, as PCA
-computes them: float32 is about twice as fast in bulk. A row's output alone, in a batch
+computes them: float32 is about twice as fast in bulk. The float32 copies of the
+weights are made at the first float32 call (a fit's own passes are float64's), and a
+snapshot's copies share their kernels: with 50,000 features a kernel of 256 units
+takes 100 MB in float64. A row's output alone, in a batch
 or in a permuted batch differs by that precision's rounding only (a 1-row and a
 many-row BLAS product round differently). The standardisation's scale is folded into
 the first and last affine maps. Float64 rows are centred before any product, in the
@@ -123,8 +126,9 @@ def _identity_at_inference(keras):
     return tuple(getattr(keras.layers, n) for n in names if hasattr(keras.layers, n))
 
 
-def _ops(layer):
-    """``layer`` as NumPy ops ``(kernel or None, bias or None, activation or None)``.
+def _ops(layer, dtype=np.float64):
+    """``layer`` as NumPy ops ``(kernel or None, bias or None, activation or None)``,
+    the weights copied in ``dtype``.
 
     ``None`` where some layer in it has no exact NumPy mirror here.
     """
@@ -132,7 +136,7 @@ def _ops(layer):
     if isinstance(layer, keras.Sequential):
         ops = []
         for sublayer in layer.layers:
-            sub_ops = _ops(sublayer)
+            sub_ops = _ops(sublayer, dtype)
             if sub_ops is None:
                 return None
             ops += sub_ops
@@ -145,22 +149,11 @@ def _ops(layer):
             return None  # a function or a serialised object: left to Keras
         if isinstance(layer, keras.layers.Activation):
             return [(None, None, _activation(name))]
-        kernel, *bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
+        # Copies of their own, which the folds below change in place.
+        kernel, *bias = (np.array(w, dtype=dtype) for w in layer.get_weights())
         bias = bias[0] if bias else np.zeros(kernel.shape[1])
         return [(kernel, bias, _activation(name))]
     return None
-
-
-def _fold_in(op, shift, scale):
-    """``op((x - shift) / scale)`` as one affine map of ``x`` (scalar ``scale``)."""
-    kernel, bias, act = op
-    return kernel / scale, bias - (shift / scale) @ kernel, act
-
-
-def _fold_out(op, scale, shift):
-    """``op(x) * scale + shift`` as one affine map (``op`` must be linear)."""
-    kernel, bias, act = op
-    return kernel * scale, bias * scale + shift, act
 
 
 def _standardize_layer_values(layer):
@@ -169,14 +162,16 @@ def _standardize_layer_values(layer):
     return mean, float(scale)
 
 
-def _mirror(model, unstandardize=True, code_scale=True):
+def _mirror(model, unstandardize=True, code_scale=True, float32_only=False):
     """A NumPy pass equal to ``model``'s, or ``None`` where a layer has no mirror.
 
     The standardisation at either end is folded into the first and last affine
     maps (float64 rows are centred first, in the copy of each chunk), so a chunk
     of rows costs one cast or subtraction and the matrix products. With
     ``unstandardize`` false, a last inverse standardisation is left out; with
-    ``code_scale`` false, a first :class:`~skae.layers.CodeScale`.
+    ``code_scale`` false, a first :class:`~skae.layers.CodeScale`; with
+    ``float32_only``, the pass keeps only the float32 copies of the weights and
+    takes float32 rows only.
     """
     from .layers import CodeScale, LinearShortcut, Standardize
 
@@ -194,11 +189,16 @@ def _mirror(model, unstandardize=True, code_scale=True):
         if not unstandardize:
             post = None
     linear, deep = None, []
-    if len(layers) == 1 and isinstance(layers[0], LinearShortcut):
-        shortcut = layers[0]
-        linear = _ops(shortcut.linear)[0]
+    # Weights that nothing folds into, for a float32 pass, are copied as they
+    # are, in float32 (a float64 copy of a 50,000-wide layer takes 100 MB).
+    shortcut = layers[0] if len(layers) == 1 else None
+    gated = isinstance(shortcut, LinearShortcut) and shortcut.gated
+    unfolded = pre is None and post is None and not gated
+    dtype = np.float32 if float32_only and unfolded else np.float64
+    if isinstance(shortcut, LinearShortcut):
+        linear = _ops(shortcut.linear, dtype)[0]
         if shortcut.network is not None:
-            deep = _ops(shortcut.network)
+            deep = _ops(shortcut.network, dtype)
             if not deep:  # None: no mirror; []: an identity network
                 return None
             if shortcut.gated:
@@ -206,12 +206,12 @@ def _mirror(model, unstandardize=True, code_scale=True):
                     return None  # the gate folds into a last linear Dense only
                 gate = np.asarray(shortcut.gate, dtype=np.float64)
                 kernel, bias, _ = deep[-1]
-                deep[-1] = (kernel * gate, bias * gate, None)
+                deep[-1] = (np.multiply(kernel, gate, out=kernel), bias * gate, None)
     else:
         for layer in layers:
             if isinstance(layer, (LinearShortcut, Standardize)):
                 return None
-            ops = _ops(layer)
+            ops = _ops(layer, dtype)
             if ops is None:
                 return None
             deep += ops
@@ -224,33 +224,41 @@ def _mirror(model, unstandardize=True, code_scale=True):
     if post is not None and deep and (deep[-1][0] is None or deep[-1][2] is not None):
         return None
     if pre is None:
-        return _NumpyPass(*_folded(linear, deep, pre, post), in_float32=in_float32)
+        (ops,) = _folded(linear, deep, None, post, [None])
+        return _NumpyPass(*ops, in_float32=in_float32, float32_only=float32_only)
     # Float64 rows are centred first (the maps take the scale only), float32 rows
-    # take the maps with the mean folded in too.
+    # take the maps with the mean folded in too: two sets of biases, one of kernels.
     shift, scale = pre
-    return _NumpyPass(
-        *_folded(linear, deep, (np.zeros_like(shift), scale), post),
-        in_float32=in_float32,
-        shift=shift,
-        float32_ops=_folded(linear, deep, pre, post),
-    )
+    ops, float32_ops = _folded(linear, deep, scale, post, [np.zeros_like(shift), shift])
+    return _NumpyPass(*ops, in_float32=in_float32, shift=shift, float32_ops=float32_ops)
 
 
-def _folded(linear, deep, pre, post):
-    """``(linear, deep)`` with the standardisation ``pre`` (``(shift, scale)`` or
-    ``None``) folded into the first affine maps and its inverse ``post`` into the
-    last."""
-    if pre is not None:
-        linear = linear and _fold_in(linear, *pre)
-        deep = deep and [_fold_in(deep[0], *pre)] + deep[1:]
-    if post is not None:
-        mean, scale = post
-        if linear:
-            linear = _fold_out(linear, scale, mean)
-            deep = deep and deep[:-1] + [_fold_out(deep[-1], scale, 0.0)]
-        else:
-            deep = deep[:-1] + [_fold_out(deep[-1], scale, mean)]
-    return linear, deep
+def _folded(linear, deep, scale, post, shifts):
+    """For each shift in ``shifts``, ``(linear, deep)`` with the standardisation
+    ``(shift, scale)`` folded into the first affine maps (none where ``scale`` is
+    ``None``) and the inverse one ``post`` (``(mean, scale)`` or ``None``) into
+    the last. The sets differ in the first maps' biases only and share their
+    kernels, which are the given ones, changed in place: with 50,000 features a
+    kernel takes 100 MB."""
+    ops = ([linear] if linear else []) + list(deep)
+    first = {0} if not linear or not deep else {0, 1}  # the linear map, deep[0]
+    last = {0, len(ops) - 1} if linear else {len(ops) - 1}
+    sets = [[] for _ in shifts]
+    for i, (kernel, bias, act) in enumerate(ops):
+        biases = [bias] * len(shifts)
+        if scale is not None and i in first:
+            # op((x - shift) / scale) = x @ (kernel / scale) + bias - ...
+            biases = [bias - (shift / scale) @ kernel for shift in shifts]
+            kernel = np.divide(kernel, scale, out=kernel)
+        if post is not None and i in last:
+            # op(x) * scale + mean; the mean once, on the linear map where there is one
+            mean, out_scale = post
+            offset = mean if (linear and i == 0) or not linear else 0.0
+            biases = [b * out_scale + offset for b in biases]
+            kernel = np.multiply(kernel, out_scale, out=kernel)
+        for ops_of_shift, b in zip(sets, biases, strict=True):
+            ops_of_shift.append((kernel, b, act))
+    return [(ops[0], ops[1:]) if linear else (None, ops) for ops in sets]
 
 
 def _as_float32(op):
@@ -258,7 +266,8 @@ def _as_float32(op):
     kernel, bias, act = op
     if kernel is None:
         return op
-    kernel, bias = kernel.astype(np.float32), bias.astype(np.float32)
+    kernel = kernel.astype(np.float32, copy=False)
+    bias = bias.astype(np.float32, copy=False)
     if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
         return None
     return kernel, bias, act
@@ -270,19 +279,43 @@ class _NumpyPass:
 
     ``shift``, where given, is subtracted from float64 rows before the ops, and
     ``float32_ops`` (``(linear, deep)``, by default these) are the ops of float32
-    rows, which are not shifted first: those with the shift folded in.
+    rows, which are not shifted first: those with the shift folded in. With
+    ``float32_only``, only the float32 copies are kept: a pass for float32 rows
+    and output.
     """
 
-    def __init__(self, linear, deep, in_float32=False, shift=None, float32_ops=None):
+    def __init__(
+        self,
+        linear,
+        deep,
+        in_float32=False,
+        shift=None,
+        float32_ops=None,
+        float32_only=False,
+    ):
         self.linear, self.deep, self.shift = linear, deep, shift
         self.n_out = (linear or deep[-1])[0].shape[1]
-        self._float32 = None
-        if in_float32:
-            linear, deep = float32_ops or (linear, deep)
+        self._screens = _screens(linear, deep)  # the float32 ops have the same form
+        # The float32 copies are made at the first float32 call (see _float32).
+        self._float32_source = (float32_ops or (linear, deep)) if in_float32 else None
+        self._float32_ops = None
+        if float32_only:
+            self._float32  # noqa: B018 - made now, and the float64 ops let go
+            self.linear = self.deep = None
+
+    @property
+    def _float32(self):
+        """The ops in float32, ``(linear, deep)``, or ``None`` where they are not
+        to be used or overflow float32: made on first use, since fit's passes
+        are float64's and with 50,000 features these copies take 100 MB."""
+        source = self._float32_source
+        if source is not None:
+            linear, deep = source
             ops = [_as_float32(op) for op in ([linear] if linear else []) + deep]
             if all(op is not None for op in ops):
-                self._float32 = (ops[0], ops[1:]) if linear else (None, ops)
-        self._screens = _screens(linear, deep)  # the float32 ops have the same form
+                self._float32_ops = (ops[0], ops[1:]) if linear else (None, ops)
+            self._float32_source = None  # after the ops: another thread reads them
+        return self._float32_ops
 
     def __call__(self, X, dtype, check=None, scratch=None):
         """The pass on the rows ``X``, its output of ``dtype``.
@@ -500,11 +533,10 @@ def standardized_decoding(decoder):
     code_unit = 1.0
     if isinstance(first, CodeScale):
         code_unit = _standardize_layer_values(first)[1]
-    mirror = _mirror(decoder, unstandardize=False, code_scale=False)
-    if mirror is None:
-        return None
-    mirror = _NumpyPass(mirror.linear, mirror.deep, in_float32=True)
-    if mirror._float32 is None:  # weights beyond float32
+    # Without the standardisations at its ends, the mirror computes float32 rows
+    # in float32, unless its weights are beyond float32.
+    mirror = _mirror(decoder, unstandardize=False, code_scale=False, float32_only=True)
+    if mirror is None or mirror._float32 is None:
         return None
     mean, scale = _standardize_layer_values(last)
 

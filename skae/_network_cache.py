@@ -30,6 +30,14 @@ from ._network import build_autoencoder, make_reseed
 from ._objectives import make_optimizer
 from ._training import released_gradient_registrations
 
+# Networks with more kernel values than this are not kept between fits (see
+# KeptNetworks): a kept set holds its weights, its optimizer's state and that
+# state's fresh values, and a fit leaves the values of the first two beside it,
+# about 7 copies of the weights in all (1.4 GB for 50,000 features and 256 hidden
+# units); such a network's build costs little beside its training. 2**21: the
+# default network on MNIST's 784 pixels has 0.5 million.
+MAX_KEPT_KERNEL_VALUES = 2**21
+
 
 @dataclasses.dataclass(frozen=True)
 class NetworkSpec:
@@ -52,6 +60,16 @@ class NetworkSpec:
     tied: bool = False
     as_they_are: bool = False
     float64_linear: bool = False
+
+    @property
+    def n_kernel_values(self):
+        """The values of the built-in halves' kernels: the linear maps and the
+        chain of hidden layers, both ways (tied kernels counted twice)."""
+        widths = [self.n_features, *self.hidden, self.n_components]
+        chain = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+        return 2 * self.n_features * self.n_components + (
+            2 * chain if self.hidden else 0
+        )
 
     @property
     def n_seeds(self):

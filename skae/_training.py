@@ -593,6 +593,10 @@ class _Stopping:
             improved = score >= history.best_validation_score + tol
             if score > history.best_validation_score:
                 history.best_validation_score = score
+                # The copy of the weights kept so far goes first, and the initial
+                # ones too, which only a first epoch's failure restores: with
+                # 50,000 features a copy takes 100 MB.
+                self.best_weights = self.initial_weights = None
                 self.best_weights = self.core.get_weights()
                 self.best_in_core = not self.config.callbacks
         else:
