@@ -652,9 +652,11 @@ class _BaseAutoencoder(
         order = np.argsort(-importance, kind="stable")
         shares = importance  # in the network's order where units cannot be reordered
         if reorder:
-            if self._permute_code(order):
+            permuted = self._permute_code(order)
+            if permuted:
                 shares = importance[order]
-            self._refresh_forward()
+            if permuted or "_forward" not in vars(self):  # let go of for the ranking
+                self._refresh_forward()
 
         share_sum = shares.sum()
         if share_sum == 0:
